@@ -1,0 +1,1 @@
+"""Admin of the beneficiaries app (see ../shared/ARCHITECTURE.md)."""

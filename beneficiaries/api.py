@@ -1,0 +1,1 @@
+"""Api of the beneficiaries app (see ../shared/ARCHITECTURE.md)."""

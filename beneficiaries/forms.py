@@ -1,0 +1,1 @@
+"""Forms of the beneficiaries app (see ../shared/ARCHITECTURE.md)."""

@@ -1,0 +1,1 @@
+"""Models of the beneficiaries app (see ../shared/ARCHITECTURE.md)."""

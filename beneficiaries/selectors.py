@@ -1,0 +1,1 @@
+"""Selectors of the beneficiaries app (see ../shared/ARCHITECTURE.md)."""

@@ -1,0 +1,1 @@
+"""Services of the beneficiaries app (see ../shared/ARCHITECTURE.md)."""

@@ -1,0 +1,1 @@
+"""Tasks of the beneficiaries app (see ../shared/ARCHITECTURE.md)."""

@@ -1,0 +1,1 @@
+"""Views of the beneficiaries app (see ../shared/ARCHITECTURE.md)."""

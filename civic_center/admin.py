@@ -1,0 +1,1 @@
+"""Admin of the civic_center app (see ../shared/ARCHITECTURE.md)."""

@@ -1,0 +1,1 @@
+"""Api of the civic_center app (see ../shared/ARCHITECTURE.md)."""

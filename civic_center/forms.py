@@ -1,0 +1,1 @@
+"""Forms of the civic_center app (see ../shared/ARCHITECTURE.md)."""

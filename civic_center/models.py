@@ -1,0 +1,1 @@
+"""Models of the civic_center app (see ../shared/ARCHITECTURE.md)."""

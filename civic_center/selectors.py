@@ -1,0 +1,1 @@
+"""Selectors of the civic_center app (see ../shared/ARCHITECTURE.md)."""

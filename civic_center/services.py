@@ -1,0 +1,1 @@
+"""Services of the civic_center app (see ../shared/ARCHITECTURE.md)."""

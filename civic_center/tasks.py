@@ -1,0 +1,1 @@
+"""Tasks of the civic_center app (see ../shared/ARCHITECTURE.md)."""

@@ -1,0 +1,1 @@
+"""Views of the civic_center app (see ../shared/ARCHITECTURE.md)."""

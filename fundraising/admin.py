@@ -1,0 +1,1 @@
+"""Admin of the fundraising app (see ../shared/ARCHITECTURE.md)."""

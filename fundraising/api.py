@@ -1,0 +1,1 @@
+"""Api of the fundraising app (see ../shared/ARCHITECTURE.md)."""

@@ -1,0 +1,1 @@
+"""Forms of the fundraising app (see ../shared/ARCHITECTURE.md)."""

@@ -1,0 +1,1 @@
+"""Models of the fundraising app (see ../shared/ARCHITECTURE.md)."""

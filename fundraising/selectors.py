@@ -1,0 +1,1 @@
+"""Selectors of the fundraising app (see ../shared/ARCHITECTURE.md)."""

@@ -1,0 +1,1 @@
+"""Services of the fundraising app (see ../shared/ARCHITECTURE.md)."""

@@ -1,0 +1,1 @@
+"""Tasks of the fundraising app (see ../shared/ARCHITECTURE.md)."""

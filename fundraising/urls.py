@@ -1,0 +1,6 @@
+from django.urls import URLPattern, URLResolver
+
+app_name = "fundraising"
+
+# Pages of this app are added by its own issue.
+urlpatterns: list[URLPattern | URLResolver] = []

@@ -1,0 +1,1 @@
+"""Views of the fundraising app (see ../shared/ARCHITECTURE.md)."""

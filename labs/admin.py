@@ -1,0 +1,1 @@
+"""Admin of the labs app (see ../shared/ARCHITECTURE.md)."""

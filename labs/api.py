@@ -1,0 +1,1 @@
+"""Api of the labs app (see ../shared/ARCHITECTURE.md)."""

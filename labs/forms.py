@@ -1,0 +1,1 @@
+"""Forms of the labs app (see ../shared/ARCHITECTURE.md)."""

@@ -1,0 +1,1 @@
+"""Models of the labs app (see ../shared/ARCHITECTURE.md)."""

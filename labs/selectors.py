@@ -1,0 +1,1 @@
+"""Selectors of the labs app (see ../shared/ARCHITECTURE.md)."""

@@ -1,0 +1,1 @@
+"""Services of the labs app (see ../shared/ARCHITECTURE.md)."""

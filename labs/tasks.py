@@ -1,0 +1,1 @@
+"""Tasks of the labs app (see ../shared/ARCHITECTURE.md)."""

@@ -1,0 +1,1 @@
+"""Views of the labs app (see ../shared/ARCHITECTURE.md)."""

@@ -1,0 +1,49 @@
+"""What the navigation offers to whom.
+
+An entry is shown when the person may use it: ``None`` for everybody, ``"authenticated"``
+for anyone logged in, ``"staff"`` for Django staff, or a set of roles. Each strategy's
+issue adds its own entries here; the pages themselves still ask the access policy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from legami.roles import active_roles
+
+
+@dataclass(frozen=True)
+class NavItem:
+    url_name: str
+    label: str | Promise
+    audience: str | frozenset[str] | None = None
+
+
+NAV_ITEMS: tuple[NavItem, ...] = (
+    NavItem("legami:home", _("Home")),
+    NavItem("legami:dashboard", _("Dashboard"), "authenticated"),
+    NavItem("swagger-ui", _("API"), "authenticated"),
+    NavItem("admin:index", _("Administration"), "staff"),
+)
+
+
+def visible_nav_items(user: object) -> list[NavItem]:
+    """The entries of NAV_ITEMS that ``user`` may use, in order."""
+    authenticated = bool(getattr(user, "is_authenticated", False))
+    items = []
+    for item in NAV_ITEMS:
+        audience = item.audience
+        if audience is None:
+            ok = True
+        elif audience == "authenticated":
+            ok = authenticated
+        elif audience == "staff":
+            ok = authenticated and bool(getattr(user, "is_staff", False))
+        else:
+            ok = bool(active_roles(user) & audience)
+        if ok:
+            items.append(item)
+    return items

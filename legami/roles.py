@@ -1,0 +1,46 @@
+"""The roles a person can hold in the network (through a partners.Membership).
+
+They live in the core so that the access policy and the navigation, which are in
+``legami``, can reason about roles without importing ``partners``.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    OPERATOR = "operator", _("Social worker")
+    COORDINATOR = "coordinator", _("Service coordinator")
+    PARTNER_STAFF = "partner_staff", _("Partner staff")
+    FACILITATOR = "facilitator", _("Lab facilitator")
+    RESEARCHER = "researcher", _("Researcher")
+    FUNDRAISER = "fundraiser", _("Fundraiser")
+    AMBITO_ADMIN = "ambito_admin", _("Ambito administrator")
+    NETWORK_ADMIN = "network_admin", _("Network administrator")
+
+
+def active_roles(user: object) -> frozenset[str]:
+    """The roles a user holds today through their current memberships.
+
+    A citizen (a user with no membership) holds none. Cached on the user object for the
+    request, so navigation and policy ask the database once.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return frozenset()
+    cached = getattr(user, "_legami_active_roles", None)
+    if cached is not None:
+        return cached
+    today = timezone.localdate()
+    roles = frozenset(
+        user.memberships.filter(  # type: ignore[attr-defined]
+            Q(end_date__isnull=True) | Q(end_date__gte=today),
+            start_date__lte=today,
+            organisation__is_active=True,
+        ).values_list("role", flat=True)
+    )
+    user._legami_active_roles = roles  # type: ignore[attr-defined]
+    return roles

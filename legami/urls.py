@@ -1,0 +1,54 @@
+"""The URLs of Legami: each app's pages, the API under /api/v1/, and the core pages."""
+
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
+from rest_framework.routers import DefaultRouter
+
+from legami import api, views
+
+router = DefaultRouter()
+router.register("ambiti", api.AmbitoViewSet, basename="ambito")
+router.register("comuni", api.ComuneViewSet, basename="comune")
+
+api_v1 = [
+    path("me/", api.MeView.as_view(), name="me"),
+    *router.urls,
+]
+
+core = (
+    [
+        path("", views.home, name="home"),
+        path("dashboard/", views.dashboard, name="dashboard"),
+    ],
+    "legami",
+)
+
+urlpatterns = [
+    path("", include(core)),
+    path("health/", views.health_view, name="health"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include((api_v1, "v1"))),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("partners/", include("partners.urls")),
+    path("cases/", include("beneficiaries.urls")),
+    path("pacts/", include("pacts.urls")),
+    path("labs/", include("labs.urls")),
+    path("civic-center/", include("civic_center.urls")),
+    path("research/", include("research.urls")),
+    path("fundraising/", include("fundraising.urls")),
+    path("reports/", include("reports.urls")),
+]
+
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,45 @@
+"""Pages of the core: the public home, the dashboard and the health probe."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from legami import health
+from legami.roles import active_roles
+from legami.selectors import ambito_list
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """The network and its five strategies, explained to a visitor."""
+    return render(request, "legami/home.html", {"ambiti": ambito_list()})
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """The logged-in person's starting point."""
+    memberships = (
+        request.user.memberships.select_related("organisation")  # type: ignore[union-attr]
+        .order_by("organisation__name", "role")
+    )
+    return render(
+        request,
+        "legami/dashboard.html",
+        {"memberships": memberships, "roles": sorted(active_roles(request.user))},
+    )
+
+
+@never_cache
+@require_GET
+def health_view(request: HttpRequest) -> JsonResponse:
+    """Database, cache and broker status as JSON: 200 when all answer, 503 otherwise."""
+    healthy, checks = health.run_checks()
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", "checks": checks},
+        status=200 if healthy else 503,
+    )

@@ -1,0 +1,1 @@
+"""Admin of the pacts app (see ../shared/ARCHITECTURE.md)."""

@@ -1,0 +1,1 @@
+"""Api of the pacts app (see ../shared/ARCHITECTURE.md)."""

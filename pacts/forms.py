@@ -1,0 +1,1 @@
+"""Forms of the pacts app (see ../shared/ARCHITECTURE.md)."""

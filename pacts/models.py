@@ -1,0 +1,1 @@
+"""Models of the pacts app (see ../shared/ARCHITECTURE.md)."""

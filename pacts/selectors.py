@@ -1,0 +1,1 @@
+"""Selectors of the pacts app (see ../shared/ARCHITECTURE.md)."""

@@ -1,0 +1,1 @@
+"""Services of the pacts app (see ../shared/ARCHITECTURE.md)."""

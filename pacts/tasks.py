@@ -1,0 +1,1 @@
+"""Tasks of the pacts app (see ../shared/ARCHITECTURE.md)."""

@@ -1,0 +1,1 @@
+"""Views of the pacts app (see ../shared/ARCHITECTURE.md)."""

@@ -1,0 +1,1 @@
+"""Admin of the partners app (see ../shared/ARCHITECTURE.md)."""

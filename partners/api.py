@@ -1,0 +1,1 @@
+"""Api of the partners app (see ../shared/ARCHITECTURE.md)."""

@@ -1,0 +1,1 @@
+"""Forms of the partners app (see ../shared/ARCHITECTURE.md)."""

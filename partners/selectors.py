@@ -1,0 +1,1 @@
+"""Selectors of the partners app (see ../shared/ARCHITECTURE.md)."""

@@ -1,0 +1,1 @@
+"""Services of the partners app (see ../shared/ARCHITECTURE.md)."""

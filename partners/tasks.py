@@ -1,0 +1,1 @@
+"""Tasks of the partners app (see ../shared/ARCHITECTURE.md)."""

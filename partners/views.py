@@ -1,0 +1,1 @@
+"""Views of the partners app (see ../shared/ARCHITECTURE.md)."""

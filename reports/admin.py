@@ -1,0 +1,1 @@
+"""Admin of the reports app (see ../shared/ARCHITECTURE.md)."""

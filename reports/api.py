@@ -1,0 +1,1 @@
+"""Api of the reports app (see ../shared/ARCHITECTURE.md)."""

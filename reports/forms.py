@@ -1,0 +1,1 @@
+"""Forms of the reports app (see ../shared/ARCHITECTURE.md)."""

@@ -1,0 +1,1 @@
+"""Selectors of the reports app (see ../shared/ARCHITECTURE.md)."""

@@ -1,0 +1,1 @@
+"""Tasks of the reports app (see ../shared/ARCHITECTURE.md)."""

@@ -1,0 +1,1 @@
+"""Admin of the research app (see ../shared/ARCHITECTURE.md)."""

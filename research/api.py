@@ -1,0 +1,1 @@
+"""Api of the research app (see ../shared/ARCHITECTURE.md)."""

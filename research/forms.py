@@ -1,0 +1,1 @@
+"""Forms of the research app (see ../shared/ARCHITECTURE.md)."""

@@ -1,0 +1,1 @@
+"""Selectors of the research app (see ../shared/ARCHITECTURE.md)."""

@@ -1,0 +1,1 @@
+"""Services of the research app (see ../shared/ARCHITECTURE.md)."""

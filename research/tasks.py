@@ -1,0 +1,1 @@
+"""Tasks of the research app (see ../shared/ARCHITECTURE.md)."""
