@@ -24,7 +24,9 @@ class AmbitoSerializer(serializers.ModelSerializer[Ambito]):
 
 
 class ComuneSerializer(serializers.ModelSerializer[Comune]):
-    ambito = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    ambito: serializers.SlugRelatedField[Ambito] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
 
     class Meta:
         model = Comune
@@ -47,6 +49,7 @@ class MeView(APIView):
 
     @extend_schema(responses=MeSerializer)
     def get(self, request: Request) -> Response:
+        assert isinstance(request.user, User)  # noqa: S101 - IsAuthenticated guarantees it
         return Response(MeSerializer(request.user).data)
 
 

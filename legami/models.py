@@ -54,7 +54,7 @@ class User(AbstractUser):
         help_text=_("Language of the interface and of the messages Legami sends."),
     )
 
-    objects: ClassVar[LegamiUserManager] = LegamiUserManager()  # type: ignore[assignment]
+    objects: ClassVar[LegamiUserManager] = LegamiUserManager()
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []
@@ -111,7 +111,9 @@ class Comune(models.Model):
         _("Belfiore code"),
         max_length=4,
         unique=True,
-        validators=[RegexValidator(r"^[A-Z]\d{3}$", _("A Belfiore code is a letter and three digits."))],
+        validators=[
+            RegexValidator(r"^[A-Z]\d{3}$", _("A Belfiore code is a letter and three digits."))
+        ],
     )
     name = models.CharField(_("name"), max_length=120)
     province = models.CharField(

@@ -42,8 +42,10 @@ def visible_nav_items(user: object) -> list[NavItem]:
             ok = authenticated
         elif audience == "staff":
             ok = authenticated and bool(getattr(user, "is_staff", False))
-        else:
+        elif isinstance(audience, frozenset):
             ok = bool(active_roles(user) & audience)
+        else:
+            raise ValueError(f"Unknown audience {audience!r} for {item.url_name}")
         if ok:
             items.append(item)
     return items

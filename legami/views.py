@@ -23,9 +23,8 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The logged-in person's starting point."""
-    memberships = (
-        request.user.memberships.select_related("organisation")  # type: ignore[union-attr]
-        .order_by("organisation__name", "role")
+    memberships = request.user.memberships.select_related("organisation").order_by(  # type: ignore[union-attr]
+        "organisation__name", "role"
     )
     return render(
         request,

@@ -1,0 +1,155 @@
+"""Admin of the core: users (who log in by e-mail), ambiti and comuni.
+
+An ambito administrator corrects the territory here: the comuni list lets them change a
+comune's ambito in place, or move the selected comuni to an ambito with an action.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, ClassVar, cast
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm
+from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
+from django.db.models import Count, ForeignKey, QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+from legami.models import Ambito, Comune, User
+from legami.services import comuni_move_to_ambito
+
+
+class UserCreationForm(AdminUserCreationForm):
+    """The admin's "add user" form, with the e-mail address in place of a username."""
+
+    class Meta:
+        model = User
+        fields = ("email",)
+        field_classes: ClassVar[dict[str, type[forms.Field]]] = {}
+
+    def clean_email(self) -> str:
+        return (self.cleaned_data.get("email") or "").strip().lower()
+
+
+class UserChangeForm(DjangoUserChangeForm):
+    class Meta:
+        model = User
+        fields = "__all__"
+        field_classes: ClassVar[dict[str, type[forms.Field]]] = {}
+
+    def clean_email(self) -> str:
+        return (self.cleaned_data.get("email") or "").strip().lower()
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    form = UserChangeForm
+    add_form = UserCreationForm
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        (_("Personal info"), {"fields": ("first_name", "last_name", "language")}),
+        (
+            _("Permissions"),
+            {
+                "fields": (
+                    "is_active",
+                    "is_staff",
+                    "is_superuser",
+                    "groups",
+                    "user_permissions",
+                ),
+            },
+        ),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("email", "usable_password", "password1", "password2"),
+            },
+        ),
+    )
+    list_display = ("email", "first_name", "last_name", "language", "is_staff", "is_active")
+    list_filter = ("is_staff", "is_superuser", "is_active", "language", "groups")
+    search_fields = ("email", "first_name", "last_name")
+    ordering = ("email",)
+
+
+@admin.register(Ambito)
+class AmbitoAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "managing_body", "comuni_count", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("name", "code", "managing_body")
+    prepopulated_fields = {"code": ("name",)}
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Ambito]:
+        return super().get_queryset(request).annotate(_comuni_count=Count("comuni"))
+
+    @admin.display(description=_("comuni"), ordering="_comuni_count")
+    def comuni_count(self, obj: Ambito) -> int:
+        return obj._comuni_count  # type: ignore[attr-defined]
+
+
+def _move_to_ambito_action(ambito: Ambito | None) -> Callable[..., Any]:
+    def action(modeladmin: ComuneAdmin, request: HttpRequest, queryset: QuerySet[Comune]) -> None:
+        moved = comuni_move_to_ambito(comuni=queryset, ambito=ambito)
+        target = ambito.name if ambito else gettext("no ambito")
+        modeladmin.message_user(
+            request,
+            ngettext(
+                "%(count)d comune moved to %(ambito)s.",
+                "%(count)d comuni moved to %(ambito)s.",
+                moved,
+            )
+            % {"count": moved, "ambito": target},
+            messages.SUCCESS,
+        )
+
+    return action
+
+
+@admin.register(Comune)
+class ComuneAdmin(admin.ModelAdmin):
+    list_display = ("name", "province", "istat_code", "belfiore_code", "ambito", "is_active")
+    list_display_links = ("name",)
+    list_editable = ("ambito",)
+    list_filter = ("ambito", "province", "is_active")
+    list_select_related = ("ambito",)
+    list_per_page = 150
+    search_fields = ("name", "istat_code", "belfiore_code")
+    ordering = ("name",)
+
+    def formfield_for_foreignkey(
+        self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelChoiceField | None:
+        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if formfield is not None and db_field.name == "ambito":
+            # Evaluate the ambiti once: every row of the editable list copies this field,
+            # and each copy would otherwise query the ambiti again.
+            formfield.choices = list(cast(Iterable[Any], formfield.choices))
+        return formfield
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        """Besides the usual ones, one action per active ambito: "Move to Ambito di …"."""
+        actions = super().get_actions(request)
+        if not self.has_change_permission(request):
+            return actions
+        for ambito in Ambito.objects.filter(is_active=True).order_by("name"):
+            name = f"move_to_ambito_{ambito.code}"
+            description = gettext("Move the selected comuni to %(ambito)s") % {
+                "ambito": ambito.name
+            }
+            actions[name] = (_move_to_ambito_action(ambito), name, description)
+        name = "move_to_no_ambito"
+        actions[name] = (
+            _move_to_ambito_action(None),
+            name,
+            gettext("Take the selected comuni out of their ambito"),
+        )
+        return actions
