@@ -309,6 +309,7 @@ LANGUAGES = [("it", _("Italian")), ("en", _("English"))]
 if LANGUAGE_CODE not in dict(LANGUAGES):
     raise ImproperlyConfigured(f"LANGUAGE_CODE={LANGUAGE_CODE!r}: Legami speaks 'it' or 'en'.")
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["legami.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Rome")
 try:
     from zoneinfo import ZoneInfo

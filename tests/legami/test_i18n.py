@@ -50,3 +50,17 @@ def test_a_users_saved_language_applies_without_a_cookie(client, make_user):
     user = make_user(language="en")
     client.force_login(user)
     assert client.get("/")["Content-Language"] == "en"
+
+
+def test_italian_dates_read_as_italian_offices_write_them():
+    """Dates in Italian have lower-case months and no leading zero: "1 gennaio 2025"."""
+    import datetime as dt
+
+    from django.template import Context, Template
+    from django.utils import translation
+
+    template = Template("{{ day|date }}")
+    with translation.override("it"):
+        assert template.render(Context({"day": dt.date(2025, 1, 1)})) == "1 gennaio 2025"
+    with translation.override("en"):
+        assert template.render(Context({"day": dt.date(2025, 1, 1)})) == "Jan. 1, 2025"
