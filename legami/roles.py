@@ -21,6 +21,28 @@ class Role(models.TextChoices):
     FUNDRAISER = "fundraiser", _("Fundraiser")
     AMBITO_ADMIN = "ambito_admin", _("Ambito administrator")
     NETWORK_ADMIN = "network_admin", _("Network administrator")
+    DPO = "dpo", _("Data-protection officer")
+
+
+# Roles that can reach a person's data: whoever holds one must log in with a second factor.
+MFA_REQUIRED_ROLES: frozenset[str] = frozenset(
+    {
+        Role.OPERATOR,
+        Role.COORDINATOR,
+        Role.PARTNER_STAFF,
+        Role.AMBITO_ADMIN,
+        Role.NETWORK_ADMIN,
+        Role.DPO,
+    }
+)
+
+
+def requires_mfa(user: object) -> bool:
+    """Whether ``user`` must use a second factor: a role that reaches personal data, or
+    Django staff (the admin reaches everything)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return bool(getattr(user, "is_staff", False)) or bool(active_roles(user) & MFA_REQUIRED_ROLES)
 
 
 def active_roles(user: object) -> frozenset[str]:

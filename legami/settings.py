@@ -118,6 +118,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "legami.middleware.ItalianFirstLocaleMiddleware",
+    "legami.audit.RequestContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -221,7 +222,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "legami.clear_expired_sessions",
         "schedule": crontab(minute=17, hour=3),
     },
+    "audit-retention": {
+        "task": "legami.audit_retention",
+        "schedule": crontab(minute=37, hour=3),
+    },
 }
+
+# --- Audit ----------------------------------------------------------------------------------
+
+AUDIT_ACCESS_LOG_RETENTION_MONTHS = _int("AUDIT_ACCESS_LOG_RETENTION_MONTHS", 24, minimum=1)
+AUDIT_CHANGE_LOG_RETENTION_MONTHS = _int("AUDIT_CHANGE_LOG_RETENTION_MONTHS", 0)
+LEGAMI_TRUST_X_FORWARDED_FOR = _bool("TRUST_X_FORWARDED_FOR", False)
 
 # --- Mail ---------------------------------------------------------------------------------
 

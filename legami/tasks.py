@@ -25,3 +25,12 @@ def clear_expired_sessions() -> int:
     """Delete expired sessions from the database; safe to run twice. Returns how many."""
     deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
     return deleted
+
+
+@shared_task(name="legami.audit_retention")
+def audit_retention() -> int:
+    """Delete audit rows older than the configured retention; safe to run twice."""
+    from legami.audit import audit_purge, retention_limits
+
+    access_before, changes_before = retention_limits()
+    return audit_purge(access_before=access_before, changes_before=changes_before)

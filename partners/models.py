@@ -76,6 +76,11 @@ class Membership(models.Model):
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"), null=True, blank=True)
+    is_referent = models.BooleanField(
+        _("referent of the organisation"),
+        default=False,
+        help_text=_("Invites people to the organisation and manages their memberships."),
+    )
 
     class Meta:
         verbose_name = _("membership")

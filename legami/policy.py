@@ -1,0 +1,364 @@
+"""The access policy of Legami: who may list, read, create, change, delete and export what.
+
+One module decides for every kind of record, and pages, API, exports and the admin all
+ask it; no view carries its own rule. Deny by default: a resource or action that has no
+rule here is refused to everybody, Django superusers included (being a superuser opens
+the technical admin, not people's data).
+
+A rule is a function of the *subject* (the user and what they hold today: roles, the
+organisations they hold each role at, the ambiti those organisations serve, the
+organisations they are referent of) that returns ``True`` (everything), ``False``
+(nothing) or a ``Q`` that selects the records allowed. Rules name other apps' models
+only by label and field path, so ``legami`` still imports no app. Each strategy's issue
+adds its resources here, and a row per resource to docs/ACCESS.md.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
+from typing import Any
+
+from django.apps import apps
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from legami.roles import Role
+
+ADMIN_ROLES = frozenset({Role.AMBITO_ADMIN, Role.NETWORK_ADMIN, Role.DPO})
+
+
+class Action(enum.StrEnum):
+    LIST = "list"
+    READ = "read"
+    CREATE = "create"
+    CHANGE = "change"
+    DELETE = "delete"
+    EXPORT = "export"
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What the policy knows about a user today."""
+
+    user: Any
+    orgs_by_role: dict[str, frozenset[int]] = field(default_factory=dict)
+    ambiti_by_role: dict[str, frozenset[int]] = field(default_factory=dict)
+    referent_of: frozenset[int] = frozenset()
+
+    @property
+    def authenticated(self) -> bool:
+        return bool(getattr(self.user, "is_authenticated", False))
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return frozenset(self.orgs_by_role)
+
+    def has(self, *roles: str) -> bool:
+        return any(role in self.orgs_by_role for role in roles)
+
+    def orgs(self, *roles: str) -> frozenset[int]:
+        return frozenset().union(*(self.orgs_by_role.get(r, frozenset()) for r in roles))
+
+    def ambiti(self, *roles: str) -> frozenset[int]:
+        return frozenset().union(*(self.ambiti_by_role.get(r, frozenset()) for r in roles))
+
+
+ANONYMOUS = Subject(user=None)
+
+
+def subject_for(user: Any) -> Subject:
+    """The subject of ``user`` (memberships current today), computed once per request."""
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+        return ANONYMOUS
+    cached = getattr(user, "_legami_subject", None)
+    if cached is not None:
+        return cached
+    today = timezone.localdate()
+    rows = user.memberships.filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=today),
+        start_date__lte=today,
+        organisation__is_active=True,
+    ).values_list("role", "organisation_id", "is_referent", "organisation__ambiti")
+    orgs: dict[str, set[int]] = {}
+    ambiti: dict[str, set[int]] = {}
+    referent: set[int] = set()
+    for role, org_id, is_referent, ambito_id in rows:
+        orgs.setdefault(role, set()).add(org_id)
+        ambiti.setdefault(role, set())
+        if ambito_id is not None:
+            ambiti[role].add(ambito_id)
+        if is_referent:
+            referent.add(org_id)
+    subject = Subject(
+        user=user,
+        orgs_by_role={r: frozenset(v) for r, v in orgs.items()},
+        ambiti_by_role={r: frozenset(v) for r, v in ambiti.items()},
+        referent_of=frozenset(referent),
+    )
+    user._legami_subject = subject
+    return subject
+
+
+Scope = bool | Q
+Rule = Callable[[Subject], Scope]
+
+
+def anyone(s: Subject) -> Scope:
+    return True
+
+
+def nobody(s: Subject) -> Scope:
+    return False
+
+
+def roles(*names: str) -> Rule:
+    """Everything, for holders of one of ``names``."""
+    return lambda s: s.has(*names)
+
+
+def either(*rules: Rule) -> Rule:
+    """The union of what each rule allows."""
+
+    def rule(s: Subject) -> Scope:
+        scopes = [r(s) for r in rules]
+        if any(sc is True for sc in scopes):
+            return True
+        qs = [sc for sc in scopes if isinstance(sc, Q)]
+        return reduce(or_, qs) if qs else False
+
+    return rule
+
+
+def when(condition: Callable[[Subject], bool], q: Callable[[Subject], Q]) -> Rule:
+    """``q(s)`` for subjects meeting ``condition``, nothing otherwise."""
+    return lambda s: q(s) if condition(s) else False
+
+
+# --- The rules ------------------------------------------------------------------------------
+
+_REFERENT_GRANTABLE = Q(role__in=[r for r in Role.values if r not in ADMIN_ROLES])
+
+_authenticated = when(lambda s: s.authenticated, lambda s: Q())
+_self_user = when(lambda s: s.authenticated, lambda s: Q(pk=s.user.pk))
+_own_memberships = when(lambda s: s.authenticated, lambda s: Q(user=s.user.pk))
+_ambito_admin_memberships = when(
+    lambda s: s.has(Role.AMBITO_ADMIN),
+    lambda s: Q(organisation__ambiti__in=s.ambiti(Role.AMBITO_ADMIN)),
+)
+_referent_memberships = when(
+    lambda s: bool(s.referent_of), lambda s: Q(organisation__in=s.referent_of)
+)
+
+RULES: dict[str, dict[Action, Rule]] = {
+    "legami.ambito": {
+        Action.LIST: anyone,
+        Action.READ: anyone,
+        Action.CHANGE: roles(Role.NETWORK_ADMIN),
+    },
+    "legami.comune": {
+        Action.LIST: anyone,
+        Action.READ: anyone,
+        Action.CHANGE: either(
+            roles(Role.NETWORK_ADMIN),
+            when(
+                lambda s: s.has(Role.AMBITO_ADMIN),
+                lambda s: Q(ambito__in=s.ambiti(Role.AMBITO_ADMIN)) | Q(ambito__isnull=True),
+            ),
+        ),
+    },
+    "legami.user": {
+        Action.LIST: either(
+            roles(Role.NETWORK_ADMIN),
+            when(
+                lambda s: bool(s.referent_of),
+                lambda s: Q(memberships__organisation__in=s.referent_of),
+            ),
+        ),
+        Action.READ: either(
+            roles(Role.NETWORK_ADMIN),
+            _self_user,
+            when(
+                lambda s: bool(s.referent_of),
+                lambda s: Q(memberships__organisation__in=s.referent_of),
+            ),
+        ),
+        Action.CHANGE: either(roles(Role.NETWORK_ADMIN), _self_user),
+    },
+    "partners.organisation": {
+        Action.LIST: either(roles(Role.NETWORK_ADMIN), lambda s: Q(is_active=True)),
+        Action.READ: either(roles(Role.NETWORK_ADMIN), lambda s: Q(is_active=True)),
+        Action.CREATE: roles(Role.NETWORK_ADMIN),
+        Action.CHANGE: roles(Role.NETWORK_ADMIN),
+        Action.DELETE: roles(Role.NETWORK_ADMIN),
+    },
+    "partners.membership": {
+        Action.LIST: either(
+            roles(Role.NETWORK_ADMIN),
+            _ambito_admin_memberships,
+            _referent_memberships,
+            _own_memberships,
+        ),
+        Action.READ: either(
+            roles(Role.NETWORK_ADMIN),
+            _ambito_admin_memberships,
+            _referent_memberships,
+            _own_memberships,
+        ),
+        Action.CREATE: either(
+            roles(Role.NETWORK_ADMIN),
+            when(
+                lambda s: bool(s.referent_of),
+                lambda s: Q(organisation__in=s.referent_of) & _REFERENT_GRANTABLE,
+            ),
+        ),
+        Action.CHANGE: either(
+            roles(Role.NETWORK_ADMIN),
+            when(
+                lambda s: bool(s.referent_of),
+                lambda s: Q(organisation__in=s.referent_of) & _REFERENT_GRANTABLE,
+            ),
+        ),
+    },
+    "partners.invitation": {
+        Action.LIST: either(roles(Role.NETWORK_ADMIN), _referent_memberships),
+        Action.READ: either(roles(Role.NETWORK_ADMIN), _referent_memberships),
+        Action.CREATE: either(
+            roles(Role.NETWORK_ADMIN),
+            when(
+                lambda s: bool(s.referent_of),
+                lambda s: Q(organisation__in=s.referent_of) & _REFERENT_GRANTABLE,
+            ),
+        ),
+        Action.DELETE: either(roles(Role.NETWORK_ADMIN), _referent_memberships),
+    },
+    "legami.accessevent": {
+        Action.LIST: either(
+            roles(Role.DPO),
+            when(
+                lambda s: s.has(Role.COORDINATOR),
+                lambda s: Q(actor__memberships__organisation__in=s.orgs(Role.COORDINATOR)),
+            ),
+            when(lambda s: s.authenticated, lambda s: Q(subject_user=s.user.pk)),
+        ),
+        Action.READ: either(
+            roles(Role.DPO),
+            when(
+                lambda s: s.has(Role.COORDINATOR),
+                lambda s: Q(actor__memberships__organisation__in=s.orgs(Role.COORDINATOR)),
+            ),
+            when(lambda s: s.authenticated, lambda s: Q(subject_user=s.user.pk)),
+        ),
+        Action.EXPORT: either(
+            roles(Role.DPO),
+            when(
+                lambda s: s.has(Role.COORDINATOR),
+                lambda s: Q(actor__memberships__organisation__in=s.orgs(Role.COORDINATOR)),
+            ),
+        ),
+    },
+    "legami.changeevent": {
+        Action.LIST: roles(Role.DPO),
+        Action.READ: roles(Role.DPO),
+        Action.EXPORT: roles(Role.DPO),
+    },
+}
+
+
+# --- Asking the policy ------------------------------------------------------------------------
+
+
+def resource_of(model: type[models.Model] | models.Model | str) -> str:
+    if isinstance(model, str):
+        return model
+    return f"{model._meta.app_label}.{model._meta.model_name}"
+
+
+def scope(user: Any, action: Action | str, resource: type[models.Model] | str) -> Scope:
+    """What ``user`` may do ``action`` on: True (all), False (none) or a Q."""
+    rule = RULES.get(resource_of(resource), {}).get(Action(action))
+    if rule is None:
+        return False
+    result = rule(subject_for(user))
+    return result if isinstance(result, Q) or result is True else False
+
+
+def visible_to(
+    user: Any,
+    resource: type[models.Model] | str,
+    action: Action | str = Action.LIST,
+    queryset: models.QuerySet[Any] | None = None,
+) -> models.QuerySet[Any]:
+    """The records of ``resource`` that ``user`` may ``action``: the start of every
+    selector. Joins through to-many relations can repeat rows, so the result is made
+    distinct when the rule is a Q."""
+    label = resource_of(resource)
+    qs = queryset if queryset is not None else apps.get_model(label)._default_manager.all()
+    allowed_scope = scope(user, action, label)
+    if allowed_scope is True:
+        return qs
+    if allowed_scope is False:
+        return qs.none()
+    if allowed_scope == Q():
+        return qs
+    return qs.filter(pk__in=qs.model._default_manager.filter(allowed_scope).values("pk"))
+
+
+def allowed(
+    user: Any,
+    action: Action | str,
+    resource: type[models.Model] | models.Model | str,
+    obj: models.Model | None = None,
+) -> bool:
+    """Whether ``user`` may ``action`` on ``obj`` (or on some record of the resource,
+    when ``obj`` is None: e.g. may they create one, may they see the list)."""
+    if obj is None and isinstance(resource, models.Model):
+        obj = resource
+    label = resource_of(resource)
+    allowed_scope = scope(user, action, label)
+    if allowed_scope is True or allowed_scope is False:
+        return allowed_scope
+    if obj is None:
+        return True  # some records are in scope
+    if obj.pk is None:
+        return _unsaved_matches(obj, allowed_scope)
+    return type(obj)._default_manager.filter(allowed_scope, pk=obj.pk).exists()
+
+
+def require(
+    user: Any,
+    action: Action | str,
+    resource: type[models.Model] | models.Model | str,
+    obj: models.Model | None = None,
+) -> None:
+    """Raise PermissionDenied unless ``allowed(...)``."""
+    if not allowed(user, action, resource, obj):
+        raise PermissionDenied
+
+
+def _unsaved_matches(obj: models.Model, q: Q) -> bool:
+    """Check a Q on simple field lookups against an unsaved object (e.g. a membership
+    about to be created): each leaf ``field`` / ``field__in`` compared in Python."""
+
+    def check(node: Any) -> bool:
+        if isinstance(node, Q):
+            results = [check(child) for child in node.children]
+            value = any(results) if node.connector == Q.OR else all(results)
+            return not value if node.negated else value
+        lookup, expected = node
+        name, _, op = lookup.partition("__")
+        actual = (
+            getattr(obj, f"{name}_id", None) if hasattr(obj, f"{name}_id") else getattr(obj, name)
+        )
+        if op == "in":
+            return actual in set(expected)
+        if op == "":
+            return actual == expected
+        raise ValueError(f"unsupported lookup {lookup!r} for an unsaved object")
+
+    return check(q)
