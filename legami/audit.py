@@ -253,14 +253,20 @@ def audit_purge(*, access_before: dt.datetime, changes_before: dt.datetime | Non
     The only way audit rows are ever deleted: on PostgreSQL the append-only trigger lets
     a DELETE through only inside this transaction.
     """
+    postgresql = connection.vendor == "postgresql"
     with transaction.atomic():
-        if connection.vendor == "postgresql":
+        if postgresql:
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL legami.audit_purge = 'on'")
         deleted, _ = AccessEvent.objects.filter(at__lt=access_before).delete()
         if changes_before is not None:
             more, _ = ChangeEvent.objects.filter(at__lt=changes_before).delete()
             deleted += more
+        if postgresql:
+            # Off again at once: inside a larger transaction SET LOCAL would otherwise
+            # last until that one ends. (On an error the savepoint's rollback undoes it.)
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL legami.audit_purge = 'off'")
     return deleted
 
 
@@ -272,3 +278,17 @@ def retention_limits(now: dt.datetime | None = None) -> tuple[dt.datetime, dt.da
     access_before = now - dt.timedelta(days=round(access_months * 30.44))
     change_before = now - dt.timedelta(days=round(change_months * 30.44)) if change_months else None
     return access_before, change_before
+
+
+def audit_export(*, resource: str, count: int, purpose: str, actor: Any = None) -> AccessEvent:
+    """Record one export of ``count`` rows of ``resource`` (the rows themselves are not
+    listed: the export's filters are in ``purpose``)."""
+    who = _actor_fields(_actor(actor))
+    return AccessEvent.objects.create(
+        **who,
+        **_request_fields(),
+        action=AccessEvent.Action.EXPORT,
+        target_type=resource,
+        target_id=f"export:{count}",
+        purpose=purpose[:200],
+    )

@@ -155,6 +155,11 @@ _referent_memberships = when(
     lambda s: bool(s.referent_of), lambda s: Q(organisation__in=s.referent_of)
 )
 
+_coordinated_actors = when(
+    lambda s: s.has(Role.COORDINATOR),
+    lambda s: Q(actor__memberships__organisation__in=s.orgs(Role.COORDINATOR)),
+)
+
 RULES: dict[str, dict[Action, Rule]] = {
     "legami.ambito": {
         Action.LIST: anyone,
@@ -238,29 +243,13 @@ RULES: dict[str, dict[Action, Rule]] = {
         Action.DELETE: either(roles(Role.NETWORK_ADMIN), _referent_memberships),
     },
     "legami.accessevent": {
-        Action.LIST: either(
-            roles(Role.DPO),
-            when(
-                lambda s: s.has(Role.COORDINATOR),
-                lambda s: Q(actor__memberships__organisation__in=s.orgs(Role.COORDINATOR)),
-            ),
-            when(lambda s: s.authenticated, lambda s: Q(subject_user=s.user.pk)),
-        ),
-        Action.READ: either(
-            roles(Role.DPO),
-            when(
-                lambda s: s.has(Role.COORDINATOR),
-                lambda s: Q(actor__memberships__organisation__in=s.orgs(Role.COORDINATOR)),
-            ),
-            when(lambda s: s.authenticated, lambda s: Q(subject_user=s.user.pk)),
-        ),
-        Action.EXPORT: either(
-            roles(Role.DPO),
-            when(
-                lambda s: s.has(Role.COORDINATOR),
-                lambda s: Q(actor__memberships__organisation__in=s.orgs(Role.COORDINATOR)),
-            ),
-        ),
+        Action.LIST: either(roles(Role.DPO), _coordinated_actors),
+        Action.READ: either(roles(Role.DPO), _coordinated_actors),
+        Action.EXPORT: either(roles(Role.DPO), _coordinated_actors),
+    },
+    # A person's own access report ("who read my data"): rows of AccessEvent.
+    "legami.own_access_report": {
+        Action.LIST: when(lambda s: s.authenticated, lambda s: Q(subject_user=s.user.pk)),
     },
     "legami.changeevent": {
         Action.LIST: roles(Role.DPO),

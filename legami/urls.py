@@ -7,7 +7,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from legami import api, views
+from legami import api, views, views_audit
 
 router = DefaultRouter()
 router.register("ambiti", api.AmbitoViewSet, basename="ambito")
@@ -22,6 +22,9 @@ core = (
     [
         path("", views.home, name="home"),
         path("dashboard/", views.dashboard, name="dashboard"),
+        path("audit/access/", views_audit.access_log, name="access_log"),
+        path("audit/access/export.csv", views_audit.access_log_export, name="access_log_export"),
+        path("account/access-report/", views_audit.my_access_report, name="my_access_report"),
     ],
     "legami",
 )

@@ -17,6 +17,13 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from legami.roles import Role
+
+
+def _roles_display(codes: str) -> str:
+    labels = dict(Role.choices)
+    return ", ".join(str(labels.get(code, code)) for code in codes.split(",") if code)
+
 
 class ChangeEvent(models.Model):
     """One change to a record: who, when, what changed, from which request."""
@@ -61,6 +68,9 @@ class ChangeEvent(models.Model):
     def __str__(self) -> str:
         when = f"{self.at:%Y-%m-%d %H:%M}"
         return f"{when} {self.actor_label} {self.action} {self.target_type}#{self.target_id}"
+
+    def get_actor_roles_display(self) -> str:
+        return _roles_display(self.actor_roles)
 
 
 class AccessEvent(models.Model):
@@ -120,6 +130,9 @@ class AccessEvent(models.Model):
     def __str__(self) -> str:
         when = f"{self.at:%Y-%m-%d %H:%M}"
         return f"{when} {self.actor_label} {self.action} {self.target_type}#{self.target_id}"
+
+    def get_actor_roles_display(self) -> str:
+        return _roles_display(self.actor_roles)
 
 
 class UserSession(models.Model):
