@@ -20,7 +20,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from legami.models import Ambito, Comune, User
-from legami.services import comuni_move_to_ambito
+from legami.services import comuni_move_to_ambito, user_deactivate, user_reactivate
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -79,6 +79,46 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ("is_staff", "is_superuser", "is_active", "language", "groups")
     search_fields = ("email", "first_name", "last_name")
     ordering = ("email",)
+    actions = ("deactivate_users", "reactivate_users")
+
+    def save_model(self, request: HttpRequest, obj: User, form: forms.Form, change: bool) -> None:
+        """Saves the form; turning "active" off or on goes through the services, so that
+        disabling someone also ends their sessions and revokes their API tokens."""
+        if not (change and "is_active" in form.changed_data):
+            super().save_model(request, obj, form, change)
+            return
+        active = obj.is_active
+        obj.is_active = not active
+        super().save_model(request, obj, form, change)
+        service = user_reactivate if active else user_deactivate
+        obj.is_active = service(user=obj, actor=cast(User, request.user)).is_active
+
+    @admin.action(
+        description=_("Deactivate the selected users and end their sessions"),
+        permissions=["change"],
+    )
+    def deactivate_users(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        users = list(queryset.filter(is_active=True))
+        for user in users:
+            user_deactivate(user=user, actor=cast(User, request.user))
+        self.message_user(
+            request,
+            ngettext("%(count)d user deactivated.", "%(count)d users deactivated.", len(users))
+            % {"count": len(users)},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Reactivate the selected users"), permissions=["change"])
+    def reactivate_users(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        users = list(queryset.filter(is_active=False))
+        for user in users:
+            user_reactivate(user=user, actor=cast(User, request.user))
+        self.message_user(
+            request,
+            ngettext("%(count)d user reactivated.", "%(count)d users reactivated.", len(users))
+            % {"count": len(users)},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(Ambito)

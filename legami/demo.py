@@ -15,11 +15,15 @@ step must be idempotent: seeding twice leaves the same database, without duplica
 errors. A step returns a ``DemoStep`` (summary lines and the logins it made); the command
 prints them, so steps never write to the console themselves.
 
-This module's own ``seed`` is the core's step.
+This module's own ``seed`` is the core's step. After every step, each demo login whose
+role requires a second factor gets an authenticator app (TOTP) with one known secret,
+``DEMO_TOTP_SECRET`` (``manage.py demo_totp`` prints its current code).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import importlib
 import importlib.util
 import os
@@ -28,18 +32,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
+from allauth.mfa.utils import decrypt
 from django.apps import apps
 from django.db import transaction
 from django.utils.translation import gettext
 
 from legami.models import User
-from legami.roles import Role
+from legami.roles import Role, requires_mfa
 from legami.services import territory_load_default
 
 # The password of every demo login, unless the environment variable DEMO_PASSWORD sets
 # another. It is public (README), which is why seed_demo refuses to run without DEBUG.
 DEMO_PASSWORD_DEFAULT = "legami-demo-2026"  # noqa: S105 - public by design
 DEMO_EMAIL_DOMAIN = "demo.legami.it"
+# The authenticator-app secret (base32) of every demo login whose role needs a second
+# factor, unless DEMO_TOTP_SECRET sets another. Public (README) for the same reason.
+DEMO_TOTP_SECRET_DEFAULT = "LEGAMIDEMOCREMONACASALMAGGIORE22"  # noqa: S105 - public by design
 
 
 @dataclass(frozen=True)
@@ -67,6 +77,8 @@ class DemoStep:
     app: str
     summary: list[str] = field(default_factory=list)
     logins: list[DemoLogin] = field(default_factory=list)
+    # E-mail addresses of the logins that log in with the demo authenticator-app secret.
+    second_factor: set[str] = field(default_factory=set)
 
 
 DemoSeed = Callable[..., DemoStep]
@@ -75,6 +87,24 @@ DemoSeed = Callable[..., DemoStep]
 def demo_password() -> str:
     """The demo password: ``DEMO_PASSWORD`` from the environment, else the documented default."""
     return os.environ.get("DEMO_PASSWORD", "").strip() or DEMO_PASSWORD_DEFAULT
+
+
+def demo_totp_secret() -> str:
+    """The demo authenticator-app secret: ``DEMO_TOTP_SECRET`` from the environment (base32,
+    spaces ignored), else the documented default. A value that is not base32 raises
+    ``ValueError``."""
+    secret = "".join(os.environ.get("DEMO_TOTP_SECRET", "").split()).upper()
+    if not secret:
+        return DEMO_TOTP_SECRET_DEFAULT
+    try:
+        if len(secret) % 8 or len(base64.b32decode(secret)) < 10:
+            raise ValueError
+    except (binascii.Error, ValueError):
+        raise ValueError(
+            f"DEMO_TOTP_SECRET={secret!r} is not a base32 secret of at least 16 characters "
+            "(a multiple of 8, letters A-Z and digits 2-7)."
+        ) from None
+    return secret
 
 
 def _is_project_app(path: str) -> bool:
@@ -101,10 +131,47 @@ def demo_steps() -> list[tuple[str, DemoSeed]]:
     return steps
 
 
-def demo_seed(*, password: str) -> list[DemoStep]:
-    """Run every app's demo step, in one transaction; safe to run again."""
+def demo_seed(*, password: str, totp_secret: str | None = None) -> list[DemoStep]:
+    """Run every app's demo step, then give the logins that need a second factor the demo
+    authenticator-app secret (``totp_secret``, default ``demo_totp_secret()``); in one
+    transaction, safe to run again."""
+    totp_secret = totp_secret or demo_totp_secret()
     with transaction.atomic():
-        return [seed(password=password) for _label, seed in demo_steps()]
+        steps = [seed(password=password) for _label, seed in demo_steps()]
+        steps.append(_second_factor_step(steps, totp_secret))
+    return steps
+
+
+def demo_totp_ensure(*, user: User, secret: str) -> bool:
+    """Give ``user`` an authenticator app (TOTP) with ``secret``, as allauth stores one,
+    replacing one with another secret. Returns whether anything changed."""
+    with transaction.atomic():
+        existing = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+        if existing is not None:
+            if decrypt(existing.data["secret"]) == secret:
+                return False
+            existing.delete()
+        TOTP.activate(user, secret)
+    return True
+
+
+def _second_factor_step(steps: list[DemoStep], secret: str) -> DemoStep:
+    step = DemoStep(app="legami")
+    emails = sorted({login.email for s in steps for login in s.logins})
+    changed = unchanged = 0
+    for user in User.objects.filter(email__in=emails).order_by("email"):
+        if not requires_mfa(user):
+            continue
+        if demo_totp_ensure(user=user, secret=secret):
+            changed += 1
+        else:
+            unchanged += 1
+        step.second_factor.add(user.email)
+    step.summary.append(
+        gettext("authenticator app of the demo logins: %(changed)d set, %(unchanged)d unchanged")
+        % {"changed": changed, "unchanged": unchanged}
+    )
+    return step
 
 
 def demo_user_ensure(

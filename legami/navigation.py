@@ -24,6 +24,7 @@ class NavItem:
 
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("legami:home", _("Home")),
+    NavItem("partners:organisation_list", _("The network")),
     NavItem("legami:dashboard", _("Dashboard"), "authenticated"),
     NavItem("swagger-ui", _("API"), "authenticated"),
     NavItem("admin:index", _("Administration"), "staff"),

@@ -7,8 +7,6 @@ They live in the core so that the access policy and the navigation, which are in
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -46,23 +44,12 @@ def requires_mfa(user: object) -> bool:
 
 
 def active_roles(user: object) -> frozenset[str]:
-    """The roles a user holds today through their current memberships.
+    """The roles a user holds today through their current memberships at active
+    organisations; none for a citizen, an anonymous visitor or a disabled account.
 
-    A citizen (a user with no membership) holds none. Cached on the user object for the
-    request, so navigation and policy ask the database once.
+    Read from the access policy's subject of the user, computed once per request, so
+    navigation, the second-factor checks and the policy share one query.
     """
-    if not getattr(user, "is_authenticated", False):
-        return frozenset()
-    cached = getattr(user, "_legami_active_roles", None)
-    if cached is not None:
-        return cached
-    today = timezone.localdate()
-    roles = frozenset(
-        user.memberships.filter(  # type: ignore[attr-defined]
-            Q(end_date__isnull=True) | Q(end_date__gte=today),
-            start_date__lte=today,
-            organisation__is_active=True,
-        ).values_list("role", flat=True)
-    )
-    user._legami_active_roles = roles  # type: ignore[attr-defined]
-    return roles
+    from legami.policy import subject_for  # the policy builds on this module
+
+    return subject_for(user).roles

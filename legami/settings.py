@@ -123,6 +123,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # After authentication, messages, allauth and htmx: staff sessions end when idle or
+    # too old; then a person whose role needs a second factor is sent to set one up.
+    "legami.security.StaffSessionMiddleware",
+    "legami.security.SecondFactorRequiredMiddleware",
 ]
 
 ROOT_URLCONF = "legami.urls"
@@ -228,6 +232,8 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+INVITATION_EXPIRY_DAYS = _int("INVITATION_EXPIRY_DAYS", 7, minimum=1)
+
 # --- Audit ----------------------------------------------------------------------------------
 
 AUDIT_ACCESS_LOG_RETENTION_MONTHS = _int("AUDIT_ACCESS_LOG_RETENTION_MONTHS", 24, minimum=1)
@@ -274,6 +280,11 @@ LOGIN_REDIRECT_URL = "legami:dashboard"
 LOGIN_URL = "account_login"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Legami"
+# Accept the code of the 30-second step before and after the current one: a phone's clock
+# a few seconds off, or a code typed as it rolls over, still works (RFC 6238, section 5.2).
+MFA_TOTP_TOLERANCE = 1
+# A person whose role needs a second factor cannot turn their last one off.
+MFA_ADAPTER = "legami.security.MFAAdapter"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -293,7 +304,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        # Roles that reach personal data use the API only once a second factor is set up.
+        "legami.api_permissions.SecondFactorEnabled",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
@@ -348,6 +363,10 @@ STORAGES = {
 # --- Security -----------------------------------------------------------------------------
 
 SESSION_COOKIE_AGE = _int("SESSION_COOKIE_AGE", 10 * 3600, minimum=60)
+# Sessions of staff (anyone holding a role, or Django staff) end after this much idle time,
+# and at the latest this long after logging in; citizens keep SESSION_COOKIE_AGE.
+STAFF_SESSION_IDLE_MINUTES = _int("STAFF_SESSION_IDLE_MINUTES", 30, minimum=1)
+STAFF_SESSION_MAX_HOURS = _int("STAFF_SESSION_MAX_HOURS", 10, minimum=1)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"

@@ -22,8 +22,12 @@ def ping() -> str:
 
 @shared_task(name="legami.clear_expired_sessions")
 def clear_expired_sessions() -> int:
-    """Delete expired sessions from the database; safe to run twice. Returns how many."""
+    """Delete expired sessions from the database, then the records (``UserSession``) of
+    sessions no longer in the store; safe to run twice. Returns how many sessions went."""
+    from legami.services.users import user_sessions_prune
+
     deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
+    user_sessions_prune()
     return deleted
 
 

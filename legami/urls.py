@@ -16,6 +16,7 @@ router.register("comuni", api.ComuneViewSet, basename="comune")
 api_v1 = [
     path("me/", api.MeView.as_view(), name="me"),
     *router.urls,
+    path("", include("partners.api_urls")),
 ]
 
 core = (

@@ -16,6 +16,15 @@ from legami.services.territory import (
     comuni_move_to_ambito,
     territory_load_default,
 )
+from legami.services.users import (
+    user_deactivate,
+    user_reactivate,
+    user_session_end,
+    user_session_rekey,
+    user_session_start,
+    user_sessions_end_all,
+    user_sessions_prune,
+)
 
 __all__ = [
     "DEFAULT_AMBITI",
@@ -29,4 +38,11 @@ __all__ = [
     "comuni_import_from_istat_csv",
     "comuni_move_to_ambito",
     "territory_load_default",
+    "user_deactivate",
+    "user_reactivate",
+    "user_session_end",
+    "user_session_rekey",
+    "user_session_start",
+    "user_sessions_end_all",
+    "user_sessions_prune",
 ]

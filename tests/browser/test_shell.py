@@ -28,18 +28,20 @@ def test_home_in_italian_then_english(page):
 
 
 def test_a_demo_user_logs_in_and_reaches_the_dashboard(page):
-    """The demo social worker logs in with e-mail and password and sees the dashboard."""
+    """The demo lab facilitator (a role that needs no second factor) logs in with e-mail
+    and password and sees the dashboard. Logins with the second factor are in
+    test_login_mfa.py."""
     call_command("seed_demo", force=True, verbosity=0)
     page.goto("/")
     page.get_by_role("link", name=re.compile("^Accedi", re.I)).first.click()
 
-    page.get_by_label(re.compile("^e-?mail", re.I)).fill("operatore@demo.legami.it")
+    page.get_by_label(re.compile("^e-?mail", re.I)).fill("facilitatore@demo.legami.it")
     page.get_by_label("Password").fill("legami-demo-2026")
     page.get_by_role("button", name=re.compile("^Accedi", re.I)).click()
 
     expect(page).to_have_url(re.compile(r"/dashboard/$"))
     expect(page.get_by_role("heading", level=1)).to_be_visible()
-    expect(page.get_by_text("Azienda Sociale Cremonese").first).to_be_visible()
+    expect(page.get_by_text("Cisvol Cremona").first).to_be_visible()
     assert page.console_errors == []
 
 

@@ -16,9 +16,9 @@ from tests.partners.factories import MembershipFactory, OrganisationFactory
 
 pytestmark = pytest.mark.django_db
 
-# Queries of a list page, whatever the number of rows: session, user, count, rows,
-# ambiti for the filter, the editable column and the actions…
-MAX_QUERIES = 15
+# Queries of a list page, whatever the number of rows: session, user, the second-factor
+# check, count, rows, ambiti for the filter, the editable column and the actions…
+MAX_QUERIES = 16
 
 
 @pytest.fixture
@@ -33,8 +33,10 @@ def superuser() -> User:
 
 
 @pytest.fixture
-def admin_client(superuser) -> Client:
-    """A superuser's browser, switched to English so that messages read as below."""
+def admin_client(superuser, enable_totp) -> Client:
+    """A superuser's browser (with the second factor that staff need), switched to English
+    so that messages read as below."""
+    enable_totp(superuser)
     client = Client()
     client.force_login(superuser)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"

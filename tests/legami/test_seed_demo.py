@@ -7,13 +7,17 @@ from collections import Counter
 
 import pytest
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import decrypt
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 from django.test import Client
+from django.utils import translation
 
-from legami.demo import DEMO_PASSWORD_DEFAULT, demo_steps
+from legami.demo import DEMO_PASSWORD_DEFAULT, DEMO_TOTP_SECRET_DEFAULT, demo_steps
+from legami.management.commands.demo_totp import totp_now
 from legami.models import Ambito, Comune, User
-from legami.roles import Role, active_roles
+from legami.roles import Role, active_roles, requires_mfa
 from partners.models import Membership, Organisation
 
 pytestmark = pytest.mark.django_db
@@ -35,8 +39,10 @@ DEMO_LOGINS = {
 
 
 def seed(**options) -> str:
+    """Run seed_demo and return its output, in English (the assertions below read it)."""
     out = io.StringIO()
-    call_command("seed_demo", force=True, stdout=out, **options)
+    with translation.override("en"):
+        call_command("seed_demo", force=True, stdout=out, **options)
     return out.getvalue()
 
 
@@ -50,6 +56,7 @@ def counts() -> dict[str, int]:
         "ambiti": Ambito.objects.count(),
         "comuni": Comune.objects.count(),
         "assigned comuni": Comune.objects.filter(ambito__isnull=False).count(),
+        "authenticator apps": Authenticator.objects.filter(type="totp").count(),
     }
 
 
@@ -91,12 +98,14 @@ def test_seeding_twice_gives_the_same_database():
         "ambiti": 3,
         "comuni": 113,
         "assigned comuni": 113,
+        "authenticator apps": 5,
     }
     # Not even the password hashes are rewritten.
     assert dict(User.objects.values_list("email", "password")) == logins
     assert "organisations: 0 created, 0 updated, 0 deactivated, 15 unchanged" in output
     assert "demo logins: 0 created or updated, 8 unchanged" in output
     assert "citizen cittadino@demo.legami.it: unchanged" in output
+    assert "authenticator app of the demo logins: 0 set, 5 unchanged" in output
 
 
 def test_the_territory_is_loaded():
@@ -153,17 +162,81 @@ def test_the_output_lists_every_login_and_the_password():
 @pytest.mark.parametrize("email", list(DEMO_LOGINS))
 def test_every_demo_login_authenticates(email):
     """Each demo person logs in with the demo password: by the auth backends, and through
-    allauth's login page (which insists on a verified e-mail address)."""
+    allauth's login page (which insists on a verified e-mail address); those whose role
+    needs a second factor then give the code of the demo authenticator app."""
     seed()
     assert authenticate(email=email, password=DEMO_PASSWORD_DEFAULT) is not None
     assert authenticate(email=email, password="wrong-password-1") is None
     assert EmailAddress.objects.get(email=email).verified
+    user = User.objects.get(email=email)
 
     client = Client()
     response = client.post("/accounts/login/", {"login": email, "password": DEMO_PASSWORD_DEFAULT})
 
     assert response.status_code == 302
-    assert client.session["_auth_user_id"] == str(User.objects.get(email=email).pk)
+    if requires_mfa(user):
+        assert response["Location"] == "/accounts/2fa/authenticate/"
+        code, _left = totp_now(DEMO_TOTP_SECRET_DEFAULT)
+        response = client.post("/accounts/2fa/authenticate/", {"code": code})
+        assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(user.pk)
+    assert client.get("/dashboard/").status_code == 200
+
+
+def test_the_logins_that_need_a_second_factor_get_the_demo_secret():
+    """Exactly the demo logins whose role requires a second factor have an authenticator
+    app, with the documented secret; the output says so and how to get a code."""
+    output = seed()
+    with_app = set(Authenticator.objects.filter(type="totp").values_list("user__email", flat=True))
+    assert with_app == {
+        "operatore@demo.legami.it",
+        "coordinatore@demo.legami.it",
+        "partner@demo.legami.it",
+        "admin.ambito@demo.legami.it",
+        "admin.rete@demo.legami.it",
+    }
+    assert with_app == {u.email for u in User.objects.all() if requires_mfa(u)}
+    for authenticator in Authenticator.objects.filter(type="totp"):
+        assert decrypt(authenticator.data["secret"]) == DEMO_TOTP_SECRET_DEFAULT
+    assert DEMO_TOTP_SECRET_DEFAULT in output
+    assert "manage.py demo_totp" in output
+    operator_row = next(line for line in output.splitlines() if "operatore@" in line)
+    assert operator_row.rstrip().endswith("TOTP")
+    citizen_row = next(line for line in output.splitlines() if "cittadino@" in line)
+    assert not citizen_row.rstrip().endswith("TOTP")
+
+
+def test_the_totp_secret_comes_from_the_environment(monkeypatch):
+    """DEMO_TOTP_SECRET replaces the default, also for logins seeded before."""
+    seed()
+    monkeypatch.setenv("DEMO_TOTP_SECRET", "jbsw y3dp ehpk 3pxp")
+    output = seed()
+
+    assert "JBSWY3DPEHPK3PXP" in output
+    assert "authenticator app of the demo logins: 5 set, 0 unchanged" in output
+    operator = Authenticator.objects.get(user__email="operatore@demo.legami.it")
+    assert decrypt(operator.data["secret"]) == "JBSWY3DPEHPK3PXP"
+
+
+def test_a_bad_totp_secret_stops_the_seed(monkeypatch):
+    monkeypatch.setenv("DEMO_TOTP_SECRET", "not-base32!")
+    with pytest.raises(CommandError, match="DEMO_TOTP_SECRET"):
+        seed()
+    assert not User.objects.exists()
+
+
+def test_demo_totp_prints_the_code_the_login_expects():
+    """The code printed by ``manage.py demo_totp`` is the current one for the secret: the
+    one allauth accepts (RFC 6238's test secret gives its published value)."""
+    out, err = io.StringIO(), io.StringIO()
+    call_command("demo_totp", stdout=out, stderr=err)
+    assert out.getvalue().strip() == totp_now(DEMO_TOTP_SECRET_DEFAULT)[0]
+    assert len(out.getvalue().strip()) == 6
+    assert "seconds" in err.getvalue() or "secondi" in err.getvalue()
+    # RFC 6238, appendix B: the ASCII secret "12345678901234567890", T = 59 s → 94287082,
+    # of which the last six digits.
+    rfc_secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+    assert totp_now(rfc_secret, at=59) == ("287082", 1)
 
 
 def test_the_password_comes_from_the_environment(monkeypatch):

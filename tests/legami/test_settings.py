@@ -71,6 +71,8 @@ def test_quick_start_settings_fail_the_deploy_check(tmp_path):
         ({"LANGUAGE_CODE": "fr"}, "LANGUAGE_CODE='fr'"),
         ({"TIME_ZONE": "Mars/Olympus"}, "TIME_ZONE='Mars/Olympus' is not a known time zone"),
         ({"CONN_MAX_AGE": "soon"}, "CONN_MAX_AGE='soon' is not a whole number"),
+        ({"STAFF_SESSION_IDLE_MINUTES": "0"}, "STAFF_SESSION_IDLE_MINUTES=0 must be at least 1"),
+        ({"STAFF_SESSION_MAX_HOURS": "ten"}, "STAFF_SESSION_MAX_HOURS='ten' is not a whole number"),
     ],
 )
 def test_a_bad_value_stops_the_start_with_a_clear_message(tmp_path, env, message):

@@ -12,7 +12,14 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext
 
-from legami.demo import DEMO_PASSWORD_DEFAULT, DemoLogin, demo_password, demo_seed
+from legami.demo import (
+    DEMO_PASSWORD_DEFAULT,
+    DEMO_TOTP_SECRET_DEFAULT,
+    DemoLogin,
+    demo_password,
+    demo_seed,
+    demo_totp_secret,
+)
 
 
 class Command(BaseCommand):
@@ -40,13 +47,18 @@ class Command(BaseCommand):
                 )
             )
         password = demo_password()
-        steps = demo_seed(password=password)
+        try:
+            totp_secret = demo_totp_secret()
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+        steps = demo_seed(password=password, totp_secret=totp_secret)
         for step in steps:
             for line in step.summary:
                 self.stdout.write(f"{step.app}: {line}")
         logins = sorted((login for step in steps for login in step.logins), key=_sort_key)
+        second_factor = {email for step in steps for email in step.second_factor}
         self.stdout.write("")
-        self.stdout.write(self._table(logins))
+        self.stdout.write(self._table(logins, second_factor))
         self.stdout.write("")
         if password == DEMO_PASSWORD_DEFAULT:
             note = gettext(
@@ -55,11 +67,42 @@ class Command(BaseCommand):
         else:
             note = gettext("Password of every demo login: %(password)s (from DEMO_PASSWORD)")
         self.stdout.write(self.style.SUCCESS(note % {"password": password}))
+        if second_factor:
+            if totp_secret == DEMO_TOTP_SECRET_DEFAULT:
+                note = gettext(
+                    "Logins marked TOTP also ask for a code from an authenticator app with "
+                    "the secret %(secret)s (set DEMO_TOTP_SECRET to change it)."
+                )
+            else:
+                note = gettext(
+                    "Logins marked TOTP also ask for a code from an authenticator app with "
+                    "the secret %(secret)s (from DEMO_TOTP_SECRET)."
+                )
+            self.stdout.write(self.style.SUCCESS(note % {"secret": totp_secret}))
+            self.stdout.write(
+                gettext(
+                    "Add the secret to an authenticator app, or print the current code with: "
+                    "python manage.py demo_totp"
+                )
+            )
 
     @staticmethod
-    def _table(logins: list[DemoLogin]) -> str:
-        header = (gettext("E-mail"), gettext("Role"), gettext("Organisation"))
-        rows = [(login.email, login.role_label, login.organisation or "—") for login in logins]
+    def _table(logins: list[DemoLogin], second_factor: set[str]) -> str:
+        header = (
+            gettext("E-mail"),
+            gettext("Role"),
+            gettext("Organisation"),
+            gettext("Second factor"),
+        )
+        rows = [
+            (
+                login.email,
+                login.role_label,
+                login.organisation or "—",
+                "TOTP" if login.email in second_factor else "—",
+            )
+            for login in logins
+        ]
         widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
         lines = [
             "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()

@@ -1,1 +1,0 @@
-"""Services of the partners app (see ../shared/ARCHITECTURE.md)."""
