@@ -146,7 +146,9 @@ for _name, (_email, _role) in ROLE_FIXTURES.items():
 
 @pytest.fixture
 def superuser(make_user) -> User:
-    return make_user("root@example.org", is_staff=True, is_superuser=True)
+    """A Django superuser who is also a network administrator: rights in Legami, the admin
+    included, come from roles; the superuser flag alone gives none."""
+    return make_user("root@example.org", role=Role.NETWORK_ADMIN, is_staff=True, is_superuser=True)
 
 
 @pytest.fixture

@@ -19,8 +19,33 @@ from django.http import HttpRequest
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from legami.admin_policy import PolicyAdminMixin
 from legami.models import Ambito, Comune, User
-from legami.services import comuni_move_to_ambito, user_deactivate, user_reactivate
+from legami.services import (
+    ambito_update,
+    comune_set_ambito,
+    comuni_move_to_ambito,
+    user_deactivate,
+    user_reactivate,
+    user_update,
+)
+from legami.services.territory import AMBITO_FIELDS
+from legami.services.users import USER_PRIVILEGE_FIELDS, USER_PROFILE_FIELDS
+
+# Models whose admin would bypass the access policy or the account's own safeguards:
+# API tokens (act as anyone), authenticators (remove someone's second factor), e-mail
+# addresses (take over an account through password reset), groups (Legami has roles).
+UNSAFE_ADMIN_MODELS = frozenset(
+    {"authtoken.TokenProxy", "mfa.Authenticator", "account.EmailAddress", "auth.Group"}
+)
+
+
+def unregister_unsafe_admins(site: admin.AdminSite = admin.site) -> None:
+    """Take UNSAFE_ADMIN_MODELS out of the admin. Called by the URLconf, once every app's
+    admin module has registered its models (the core's runs first)."""
+    for model in list(site._registry):
+        if model._meta.label in UNSAFE_ADMIN_MODELS:
+            site.unregister(model)
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -46,7 +71,7 @@ class UserChangeForm(DjangoUserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(PolicyAdminMixin, DjangoUserAdmin):
     form = UserChangeForm
     add_form = UserCreationForm
     fieldsets = (
@@ -59,8 +84,6 @@ class UserAdmin(DjangoUserAdmin):
                     "is_active",
                     "is_staff",
                     "is_superuser",
-                    "groups",
-                    "user_permissions",
                 ),
             },
         ),
@@ -76,22 +99,40 @@ class UserAdmin(DjangoUserAdmin):
         ),
     )
     list_display = ("email", "first_name", "last_name", "language", "is_staff", "is_active")
-    list_filter = ("is_staff", "is_superuser", "is_active", "language", "groups")
+    list_filter = ("is_staff", "is_superuser", "is_active", "language")
     search_fields = ("email", "first_name", "last_name")
     ordering = ("email",)
     actions = ("deactivate_users", "reactivate_users")
 
+    audit_reads = True
+    audit_purpose = "admin: user account"
+
+    def audit_subject(self, obj: User) -> User:
+        return obj
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        readonly = ["last_login", "date_joined"]
+        if not request.user.is_superuser or (obj is not None and obj.pk == request.user.pk):
+            readonly += list(USER_PRIVILEGE_FIELDS)
+        if obj is not None and obj.pk == request.user.pk:
+            readonly.append("is_active")
+        return readonly
+
     def save_model(self, request: HttpRequest, obj: User, form: forms.Form, change: bool) -> None:
-        """Saves the form; turning "active" off or on goes through the services, so that
-        disabling someone also ends their sessions and revokes their API tokens."""
-        if not (change and "is_active" in form.changed_data):
-            super().save_model(request, obj, form, change)
-            return
-        active = obj.is_active
-        obj.is_active = not active
-        super().save_model(request, obj, form, change)
-        service = user_reactivate if active else user_deactivate
-        obj.is_active = service(user=obj, actor=cast(User, request.user)).is_active
+        """Saves through the services: profile changes are audited, and turning "active"
+        off or on also ends the person's sessions and revokes their API tokens."""
+        actor = cast(User, request.user)
+        changed = set(form.changed_data)
+        data = {
+            name: form.cleaned_data[name]
+            for name in (*USER_PROFILE_FIELDS, *USER_PRIVILEGE_FIELDS)
+            if name in changed
+        }
+        if data:
+            user_update(user=obj, actor=actor, data=data)
+        if "is_active" in changed:
+            service = user_deactivate if not form.cleaned_data["is_active"] else user_reactivate
+            obj.is_active = service(user=obj, actor=actor).is_active
 
     @admin.action(
         description=_("Deactivate the selected users and end their sessions"),
@@ -122,11 +163,17 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(Ambito)
-class AmbitoAdmin(admin.ModelAdmin):
+class AmbitoAdmin(PolicyAdminMixin, admin.ModelAdmin):
     list_display = ("name", "code", "managing_body", "comuni_count", "is_active")
     list_filter = ("is_active",)
     search_fields = ("name", "code", "managing_body")
-    prepopulated_fields = {"code": ("name",)}
+    readonly_fields = ("code",)
+
+    def save_model(self, request: HttpRequest, obj: Ambito, form: forms.Form, change: bool) -> None:
+        data = {
+            name: form.cleaned_data[name] for name in AMBITO_FIELDS if name in form.changed_data
+        }
+        ambito_update(ambito=obj, actor=cast(User, request.user), data=data)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Ambito]:
         return super().get_queryset(request).annotate(_comuni_count=Count("comuni"))
@@ -138,7 +185,7 @@ class AmbitoAdmin(admin.ModelAdmin):
 
 def _move_to_ambito_action(ambito: Ambito | None) -> Callable[..., Any]:
     def action(modeladmin: ComuneAdmin, request: HttpRequest, queryset: QuerySet[Comune]) -> None:
-        moved = comuni_move_to_ambito(comuni=queryset, ambito=ambito)
+        moved = comuni_move_to_ambito(comuni=queryset, ambito=ambito, actor=request.user)
         target = ambito.name if ambito else gettext("no ambito")
         modeladmin.message_user(
             request,
@@ -155,7 +202,7 @@ def _move_to_ambito_action(ambito: Ambito | None) -> Callable[..., Any]:
 
 
 @admin.register(Comune)
-class ComuneAdmin(admin.ModelAdmin):
+class ComuneAdmin(PolicyAdminMixin, admin.ModelAdmin):
     list_display = ("name", "province", "istat_code", "belfiore_code", "ambito", "is_active")
     list_display_links = ("name",)
     list_editable = ("ambito",)
@@ -164,6 +211,11 @@ class ComuneAdmin(admin.ModelAdmin):
     list_per_page = 150
     search_fields = ("name", "istat_code", "belfiore_code")
     ordering = ("name",)
+    # Names and codes come from the imports; here only the ambito is corrected.
+    readonly_fields = ("name", "province", "istat_code", "belfiore_code", "is_active")
+
+    def save_model(self, request: HttpRequest, obj: Comune, form: forms.Form, change: bool) -> None:
+        comune_set_ambito(comune=obj, ambito=form.cleaned_data.get("ambito"), actor=request.user)
 
     def formfield_for_foreignkey(
         self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from legami.roles import active_roles
+from legami.roles import Role, active_roles
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("legami:home", _("Home")),
     NavItem("partners:organisation_list", _("The network")),
     NavItem("legami:dashboard", _("Dashboard"), "authenticated"),
+    NavItem("legami:access_log", _("Access log"), frozenset({Role.DPO, Role.COORDINATOR})),
     NavItem("swagger-ui", _("API"), "authenticated"),
     NavItem("admin:index", _("Administration"), "staff"),
 )

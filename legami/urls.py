@@ -8,6 +8,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from legami import api, views, views_audit
+from legami.admin import unregister_unsafe_admins
+
+unregister_unsafe_admins()
 
 router = DefaultRouter()
 router.register("ambiti", api.AmbitoViewSet, basename="ambito")

@@ -20,38 +20,12 @@ from django.http import HttpRequest
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from legami.policy import Action, allowed, visible_to
+from legami.admin_policy import PolicyAdminMixin
+from legami.policy import Action, allowed
 from partners import services
 from partners.forms import formfield_https
 from partners.models import Invitation, Membership, Organisation
 from partners.validators import normalize_tax_code
-
-
-class PolicyAdminMixin:
-    """Permissions and rows of a ModelAdmin (or inline) as the access policy says."""
-
-    model: type[models.Model]
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return allowed(request.user, Action.LIST, self.model)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        if obj is None:
-            return allowed(request.user, Action.LIST, self.model)
-        return allowed(request.user, Action.READ, obj)
-
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return allowed(request.user, Action.CREATE, self.model)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return allowed(request.user, Action.CHANGE, obj if obj is not None else self.model)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        qs = super().get_queryset(request)  # type: ignore[misc]
-        return visible_to(request.user, self.model, Action.LIST, queryset=qs)
 
 
 def _report(
@@ -231,6 +205,12 @@ class MembershipAdminForm(forms.ModelForm):
 @admin.register(Membership)
 class MembershipAdmin(PolicyAdminMixin, admin.ModelAdmin):
     form = MembershipAdminForm
+    audit_reads = True
+    audit_purpose = "admin: membership"
+
+    def audit_subject(self, obj: Membership) -> Any:
+        return obj.user
+
     list_display = ("user", "organisation", "role", "is_referent", "start_date", "end_date")
     list_filter = ("role", "is_referent", "organisation__kind", "organisation")
     list_select_related = ("user", "organisation")

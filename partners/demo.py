@@ -117,12 +117,27 @@ class DemoPerson:
     is_superuser: bool = False
     # "app_label.codename" permissions for the Django admin (which makes the person staff).
     admin_permissions: tuple[str, ...] = ()
+    is_referent: bool = False  # invites people to the organisation
 
 
 DEMO_PEOPLE: tuple[DemoPerson, ...] = (
     DemoPerson("operatore", "Giulia", "Ferrari", Role.OPERATOR, "azienda-sociale-cremonese"),
-    DemoPerson("coordinatore", "Marco", "Bodini", Role.COORDINATOR, "azienda-sociale-cremonese"),
-    DemoPerson("partner", "Francesca", "Lombardi", Role.PARTNER_STAFF, "consorzio-solco-cremona"),
+    DemoPerson(
+        "coordinatore",
+        "Marco",
+        "Bodini",
+        Role.COORDINATOR,
+        "azienda-sociale-cremonese",
+        is_referent=True,
+    ),
+    DemoPerson(
+        "partner",
+        "Francesca",
+        "Lombardi",
+        Role.PARTNER_STAFF,
+        "consorzio-solco-cremona",
+        is_referent=True,
+    ),
     DemoPerson("facilitatore", "Luca", "Galli", Role.FACILITATOR, "cisvol-cremona"),
     DemoPerson("ricercatore", "Chiara", "Bassi", Role.RESEARCHER, "comunita-sociale-cremasca"),
     DemoPerson("fundraiser", "Paolo", "Ghidini", Role.FUNDRAISER, "fondazione-comunitaria-cremona"),
@@ -143,6 +158,8 @@ DEMO_PEOPLE: tuple[DemoPerson, ...] = (
         "provincia-di-cremona",
         is_superuser=True,
     ),
+    # The data-protection officer reads the access log and answers people's requests.
+    DemoPerson("dpo", "Sara", "Rossetti", Role.DPO, "provincia-di-cremona"),
 )
 
 
@@ -226,10 +243,16 @@ def seed(*, password: str) -> DemoStep:
                 role=person.role,
                 start_date=DEMO_MEMBERSHIP_START,
             )
-            if not created and membership.end_date is not None:
+            if not created and (
+                membership.end_date is not None or membership.is_referent != person.is_referent
+            ):
                 membership.end_date = None
-                membership.save(update_fields=["end_date"])
+                membership.is_referent = person.is_referent
+                membership.save(update_fields=["end_date", "is_referent"])
                 changed = True
+            elif created and person.is_referent:
+                membership.is_referent = True
+                membership.save(update_fields=["is_referent"])
             changed = changed or created
             if person.admin_permissions:
                 permissions = _admin_permissions(person.admin_permissions)

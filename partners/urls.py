@@ -9,6 +9,8 @@ app_name = "partners"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.organisation_list, name="organisation_list"),
     path("new/", views.organisation_create, name="organisation_create"),
+    # Before the link's pattern, which would take "accept" for a token.
+    path("invitations/accept/", views.invitation_accept, name="invitation_accept"),
     path("invitations/<str:token>/", views.invitation, name="invitation"),
     path("<slug:slug>/", views.organisation_detail, name="organisation_detail"),
     path("<slug:slug>/edit/", views.organisation_edit, name="organisation_edit"),

@@ -5,6 +5,7 @@ these views parse input, call them and render."""
 
 from __future__ import annotations
 
+import copy
 from typing import Any, cast
 
 from django.contrib import messages
@@ -17,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.log import log_response
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -329,33 +331,86 @@ def membership_end(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 # --- Accepting an invitation --------------------------------------------------------------
 
 
+# The invitation link carries its token in the path, as Django's password-reset link does,
+# and is handled the same way: the link's page remembers the invitation in the session and
+# sends the browser on to a page without the token, which shows the invitation and takes
+# the acceptance. The token thus appears in no page, form, audit row or error log, nor in
+# the Referer of what the invitation page links to.
+INVITATION_SESSION_KEY = "partners_invitation_id"
+
+
+def _invitation_problem(
+    request: HttpRequest, problem: str, *, status: int, invitation: Invitation | None = None
+) -> HttpResponse:
+    return render(
+        request,
+        "partners/invitation_problem.html",
+        {"problem": problem, "invitation": invitation},
+        status=status,
+    )
+
+
+def _wrong_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The answer to a link whose token matches no invitation: 404, without the token.
+
+    A wrong token may be most of a right one (a link cut short by a mail program), so it
+    is kept out of the page and of Django's log of 4xx answers. The page is rendered as
+    if at the token-free address (``base.html`` writes the path into the language switch)
+    and the 404 is logged here with the token left out, which stops Django logging it
+    again with the path."""
+    page = copy.copy(request)
+    page.path = page.path_info = reverse("partners:invitation_accept")
+    response = _invitation_problem(
+        page,
+        gettext("This invitation link is not valid. Check that it was copied whole."),
+        status=404,
+    )
+    redacted = request.path.replace(token, "<token>")
+    log_response("Not Found: %s", redacted, response=response, request=page)
+    return response
+
+
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_GET
 def invitation(request: HttpRequest, token: str) -> HttpResponse:
-    """The page an invitation link opens: who invites to what; log in (or sign up) with
-    the invited address, then accept."""
+    """The link of an invitation mail: remember the invitation and go on to its page."""
     found = selectors.invitation_by_token(token=token)
     if found is None:
-        return render(
+        return _wrong_link(request, token)
+    request.session[INVITATION_SESSION_KEY] = found.pk
+    return redirect("partners:invitation_accept")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request: HttpRequest) -> HttpResponse:
+    """The page of the invitation whose link this browser opened: who invites to what;
+    log in (or sign up) with the invited address, then accept."""
+    pk = request.session.get(INVITATION_SESSION_KEY)
+    found = (
+        Invitation.objects.select_related("organisation").filter(pk=pk).first()
+        if isinstance(pk, int)
+        else None
+    )
+    if found is None:
+        return _invitation_problem(
             request,
-            "partners/invitation_problem.html",
-            {
-                "problem": gettext(
-                    "This invitation link is not valid. Check that it was copied whole."
-                )
-            },
+            gettext(
+                "No invitation is open in this browser. Open the link in the invitation "
+                "e-mail again."
+            ),
             status=404,
         )
     if request.method == "POST" and not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
+        return redirect_to_login(reverse("partners:invitation_accept"))
     try:
         services.invitation_check(invitation=found, user=request.user)
     except ValidationError as exc:
         if exc.code != "login_required":
-            return render(
+            return _invitation_problem(
                 request,
-                "partners/invitation_problem.html",
-                {"problem": _error_text(exc), "invitation": found},
+                _error_text(exc),
+                invitation=found,
                 status=INVITATION_PROBLEM_STATUS.get(exc.code or "", 400),
             )
     if request.method == "GET":
@@ -363,12 +418,13 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     try:
         membership = services.invitation_accept(invitation=found, user=request.user)  # type: ignore[arg-type]
     except ValidationError as exc:
-        return render(
+        return _invitation_problem(
             request,
-            "partners/invitation_problem.html",
-            {"problem": _error_text(exc), "invitation": found},
+            _error_text(exc),
+            invitation=found,
             status=INVITATION_PROBLEM_STATUS.get(exc.code or "", 400),
         )
+    request.session.pop(INVITATION_SESSION_KEY, None)
     messages.success(
         request,
         gettext("Welcome: you now act for %(organisation)s as %(role)s.")

@@ -10,6 +10,8 @@ from legami.services.territory import (
     Problem,
     TerritoryImportError,
     ambiti_ensure_default,
+    ambito_update,
+    comune_set_ambito,
     comuni_assign_ambiti,
     comuni_import_from_codicefiscale,
     comuni_import_from_istat_csv,
@@ -24,6 +26,7 @@ from legami.services.users import (
     user_session_start,
     user_sessions_end_all,
     user_sessions_prune,
+    user_update,
 )
 
 __all__ = [
@@ -33,9 +36,11 @@ __all__ = [
     "Problem",
     "TerritoryImportError",
     "ambiti_ensure_default",
+    "ambito_update",
     "comuni_assign_ambiti",
     "comuni_import_from_codicefiscale",
     "comuni_import_from_istat_csv",
+    "comune_set_ambito",
     "comuni_move_to_ambito",
     "territory_load_default",
     "user_deactivate",
@@ -45,4 +50,5 @@ __all__ = [
     "user_session_start",
     "user_sessions_end_all",
     "user_sessions_prune",
+    "user_update",
 ]

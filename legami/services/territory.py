@@ -28,7 +28,9 @@ from typing import IO, Any
 from django.db import transaction
 from django.utils.translation import gettext, ngettext
 
+from legami.audit import audit_bulk_change, audit_change, diff, snapshot
 from legami.models import Ambito, Comune
+from legami.policy import Action, require, visible_to
 
 __all__ = [
     "DEFAULT_AMBITI",
@@ -669,13 +671,69 @@ def comuni_assign_ambiti(*, file: IO[Any]) -> ImportResult:
     return result
 
 
-def comuni_move_to_ambito(*, comuni: Iterable[Comune], ambito: Ambito | None) -> int:
-    """Put the given comuni in ``ambito`` (or in none); returns how many changed."""
+def comuni_move_to_ambito(
+    *, comuni: Iterable[Comune], ambito: Ambito | None, actor: Any = None
+) -> int:
+    """Put the given comuni in ``ambito`` (or in none); returns how many changed.
+
+    With an ``actor`` (a person, not the system), only the comuni the access policy lets
+    them change are moved; the others are left as they are. Each move is audited.
+    """
     with transaction.atomic():
-        ids = [c.pk for c in comuni]
-        qs = Comune.objects.filter(pk__in=ids)
+        qs = Comune.objects.filter(pk__in=[c.pk for c in comuni])
+        if actor is not None:
+            qs = visible_to(actor, Comune, Action.CHANGE, queryset=qs)
         qs = qs.exclude(ambito=ambito) if ambito is not None else qs.exclude(ambito__isnull=True)
-        return qs.update(ambito=ambito)
+        moving = list(qs.select_for_update())
+        if not moving:
+            return 0
+        target = ambito.pk if ambito is not None else None
+        audit_bulk_change(
+            objs=moving,
+            action="update",
+            changes=lambda c: {"ambito_id": [c.ambito_id, target]},  # type: ignore[attr-defined]
+            actor=actor,
+        )
+        return Comune.objects.filter(pk__in=[c.pk for c in moving]).update(ambito=ambito)
+
+
+AMBITO_FIELDS = ("name", "managing_body", "is_active")
+
+
+def ambito_update(*, ambito: Ambito, actor: Any, data: Mapping[str, Any]) -> Ambito:
+    """Change an ambito's name, managing body or active flag, as the policy allows."""
+    unknown = set(data) - set(AMBITO_FIELDS)
+    if unknown:
+        raise ValueError(f"ambito_update cannot change {sorted(unknown)}")
+    with transaction.atomic():
+        current = Ambito.objects.select_for_update().get(pk=ambito.pk)
+        require(actor, Action.CHANGE, current)
+        before = snapshot(current, data.keys())
+        for name, value in data.items():
+            setattr(current, name, value)
+        current.full_clean()
+        changes = diff(before, snapshot(current, data.keys()))
+        if changes:
+            current.save(update_fields=list(changes))
+            audit_change(obj=current, action="update", changes=changes, actor=actor)
+    return current
+
+
+def comune_set_ambito(*, comune: Comune, ambito: Ambito | None, actor: Any) -> Comune:
+    """Correct the ambito of one comune, as the access policy allows ``actor``: judged on
+    the comune as it stands before the change."""
+    with transaction.atomic():
+        current = Comune.objects.select_for_update().get(pk=comune.pk)
+        require(actor, Action.CHANGE, current)
+        before = current.ambito_id
+        target = ambito.pk if ambito is not None else None
+        if before != target:
+            current.ambito = ambito
+            current.save(update_fields=["ambito"])
+            audit_change(
+                obj=current, action="update", changes={"ambito_id": [before, target]}, actor=actor
+            )
+    return current
 
 
 # --- The default territory ------------------------------------------------------------------

@@ -8,14 +8,17 @@ session they have open, whatever the session store (database or cache).
 from __future__ import annotations
 
 from importlib import import_module
+from typing import Any
 
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 
-from legami.audit import audit_change
+from legami.audit import audit_change, diff, snapshot
 from legami.models import User, UserSession
+from legami.policy import Action, require
 
 
 def _session_store(session_key: str | None = None) -> SessionBase:
@@ -116,3 +119,31 @@ def user_reactivate(*, user: User, actor: User | None = None) -> User:
                 actor=actor,
             )
     return user
+
+
+USER_PROFILE_FIELDS = ("email", "first_name", "last_name", "language")
+USER_PRIVILEGE_FIELDS = ("is_staff", "is_superuser")
+
+
+def user_update(*, user: User, actor: User, data: dict[str, Any]) -> User:
+    """Change a user's profile (``USER_PROFILE_FIELDS``), as the access policy allows
+    ``actor``; the Django staff and superuser flags only by a superuser, and never on
+    their own account. Activation has its own services. Audited."""
+    unknown = set(data) - {*USER_PROFILE_FIELDS, *USER_PRIVILEGE_FIELDS}
+    if unknown:
+        raise ValueError(f"user_update cannot change {sorted(unknown)}")
+    with transaction.atomic():
+        current = User.objects.select_for_update().get(pk=user.pk)
+        require(actor, Action.CHANGE, current)
+        before = snapshot(current, data.keys())
+        privileged = {k for k in data if k in USER_PRIVILEGE_FIELDS and data[k] != before[k]}
+        if privileged and (not actor.is_superuser or actor.pk == current.pk):
+            raise PermissionDenied
+        for name, value in data.items():
+            setattr(current, name, value)
+        current.full_clean(exclude=["password"])
+        changes = diff(before, snapshot(current, data.keys()))
+        if changes:
+            current.save(update_fields=list(changes))
+            audit_change(obj=current, action="update", changes=changes, actor=actor)
+    return current

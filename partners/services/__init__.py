@@ -5,9 +5,12 @@ Each asks the access policy (``legami.policy.require``) before it changes anythi
 in one transaction, and writes the change to the audit trail. Invalid input raises
 ``django.core.exceptions.ValidationError`` with a translated message and changes nothing.
 ``organisations``, ``memberships`` and ``invitations`` hold them; this package exports
-them all.
+them all. The exceptions have no person to ask about: ``invitation_send`` runs in a task,
+and ``bootstrap.role_grant_from_console`` serves ``manage.py grant_role``, whose user
+already controls the server; both are audited as the system.
 """
 
+from partners.services.bootstrap import RoleGrant, role_grant_from_console
 from partners.services.invitations import (
     DEFAULT_INVITATION_EXPIRY_DAYS,
     INVITATION_FIELDS,
@@ -41,6 +44,7 @@ __all__ = [
     "MEMBERSHIP_FIELDS",
     "MEMBERSHIP_UPDATABLE",
     "ORGANISATION_FIELDS",
+    "RoleGrant",
     "invitation_accept",
     "invitation_check",
     "invitation_create",
@@ -56,4 +60,5 @@ __all__ = [
     "organisation_deactivate",
     "organisation_reactivate",
     "organisation_update",
+    "role_grant_from_console",
 ]

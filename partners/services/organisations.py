@@ -48,9 +48,9 @@ def _clean_organisation_values(values: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def organisation_create(
+def organisation_insert(
     *,
-    actor: User,
+    actor: User | None,
     name: str,
     kind: str,
     slug: str = "",
@@ -62,9 +62,11 @@ def organisation_create(
     ambiti: Iterable[Ambito] = (),
     is_funder: bool = False,
     member_since: dt.date | None = None,
+    note: str = "",
 ) -> Organisation:
-    """Add an organisation to the network (network administrators)."""
-    require(actor, Action.CREATE, Organisation)
+    """Add an organisation without asking the policy, for callers that have decided
+    already: ``organisation_create`` after asking it, the console's bootstrap. Cleans and
+    validates the values, saves and audits in one transaction (``actor`` None: the system)."""
     values = _clean_organisation_values(
         {
             "name": name,
@@ -88,9 +90,43 @@ def organisation_create(
             obj=organisation,
             action="create",
             changes=diff({}, _organisation_snapshot(organisation)),
+            note=note,
             actor=actor,
         )
     return organisation
+
+
+def organisation_create(
+    *,
+    actor: User,
+    name: str,
+    kind: str,
+    slug: str = "",
+    tax_code: str = "",
+    address: str = "",
+    email: str = "",
+    phone: str = "",
+    website: str = "",
+    ambiti: Iterable[Ambito] = (),
+    is_funder: bool = False,
+    member_since: dt.date | None = None,
+) -> Organisation:
+    """Add an organisation to the network (network administrators)."""
+    require(actor, Action.CREATE, Organisation)
+    return organisation_insert(
+        actor=actor,
+        name=name,
+        kind=kind,
+        slug=slug,
+        tax_code=tax_code,
+        address=address,
+        email=email,
+        phone=phone,
+        website=website,
+        ambiti=ambiti,
+        is_funder=is_funder,
+        member_since=member_since,
+    )
 
 
 def organisation_update(

@@ -9,7 +9,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from legami.models import Comune, User
+from legami.models import AccessEvent, ChangeEvent, Comune, User
 from legami.roles import Role
 from tests.legami.factories import AmbitoFactory, ComuneFactory, UserFactory
 from tests.partners.factories import MembershipFactory, OrganisationFactory
@@ -23,13 +23,17 @@ MAX_QUERIES = 16
 
 @pytest.fixture
 def superuser() -> User:
-    return UserFactory(
+    """A Django superuser who is also a network administrator: in the admin, as on every
+    page, rights come from the role (the superuser flag alone gives none)."""
+    user = UserFactory(
         email="root@example.org",
         first_name="Root",
         last_name="Admin",
         is_staff=True,
         is_superuser=True,
     )
+    MembershipFactory(user=user, role=Role.NETWORK_ADMIN)
+    return user
 
 
 @pytest.fixture
@@ -112,15 +116,18 @@ def test_superuser_changes_the_ambito_of_a_comune_in_the_list(admin_client, ambi
 
 
 def test_superuser_changes_the_ambito_in_the_comune_form(admin_client, ambiti):
+    """Only the ambito is corrected here: names and codes come from the imports."""
     cremona, crema = ambiti
-    comune = ComuneFactory(name="Pianengo", belfiore_code="G558", ambito=cremona)
+    comune = ComuneFactory(
+        name="Pianengo", belfiore_code="G558", istat_code="019071", ambito=cremona
+    )
     url = reverse("admin:legami_comune_change", args=[comune.pk])
     assert admin_client.get(url).status_code == 200
 
     response = admin_client.post(
         url,
         {
-            "istat_code": "019071",
+            "istat_code": "999999",
             "belfiore_code": "G558",
             "name": "Pianengo",
             "province": "CR",
@@ -177,33 +184,12 @@ def test_user_admin_works_by_email(admin_client, django_assert_max_num_queries):
         User.objects.get(email="giulia.ferrari@example.org")
     ]
 
-    add = reverse("admin:legami_user_add")
-    assert admin_client.get(add).status_code == 200
-    response = admin_client.post(
-        add,
-        {
-            "email": "New.Person@Example.org",
-            "usable_password": "true",
-            "password1": "a-long-new-password-7",
-            "password2": "a-long-new-password-7",
-        },
+    # Accounts are not made here: people sign up, or accept an invitation.
+    assert admin_client.get(reverse("admin:legami_user_add")).status_code == 403
+    giulia = User.objects.get(email="giulia.ferrari@example.org")
+    assert (
+        admin_client.get(reverse("admin:legami_user_change", args=[giulia.pk])).status_code == 200
     )
-    assert response.status_code == 302
-    user = User.objects.get(email="new.person@example.org")
-    assert user.check_password("a-long-new-password-7")
-    assert admin_client.get(reverse("admin:legami_user_change", args=[user.pk])).status_code == 200
-
-    response = admin_client.post(
-        add,
-        {
-            "email": "NEW.person@example.org",
-            "usable_password": "true",
-            "password1": "a-long-new-password-7",
-            "password2": "a-long-new-password-7",
-        },
-    )
-    assert response.status_code == 200  # the form again: the address is taken
-    assert User.objects.filter(email__iexact="new.person@example.org").count() == 1
 
 
 def test_organisation_and_membership_admin(admin_client, ambiti, django_assert_max_num_queries):
@@ -228,3 +214,110 @@ def test_organisation_and_membership_admin(admin_client, ambiti, django_assert_m
     response = admin_client.get(change)
     assert response.status_code == 200
     assert b"memberships-TOTAL_FORMS" in response.content
+
+
+def _staff_client(user: User, enable_totp) -> Client:
+    enable_totp(user)
+    client = Client()
+    client.force_login(user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+def test_a_superuser_without_a_role_sees_no_data_in_the_admin(enable_totp, ambiti):
+    """Deny by default reaches the admin too: the superuser flag opens only what the
+    policy gives everyone (the territory, read-only)."""
+    root = UserFactory(email="tech@example.org", is_staff=True, is_superuser=True)
+    client = _staff_client(root, enable_totp)
+    UserFactory(email="someone@example.org")
+    users = client.get(reverse("admin:legami_user_changelist"))
+    # They may change their own account, so the page opens, but lists nobody else.
+    assert list(users.context["cl"].result_list) == []
+    MembershipFactory(role=Role.OPERATOR)
+    memberships = client.get(reverse("admin:partners_membership_changelist"))
+    assert list(memberships.context["cl"].result_list) == []
+    comune = ComuneFactory(ambito=ambiti[0])
+    response = client.post(
+        reverse("admin:legami_comune_change", args=[comune.pk]), {"ambito": ambiti[1].pk}
+    )
+    assert response.status_code == 403
+    comune.refresh_from_db()
+    assert comune.ambito == ambiti[0]
+
+
+def test_an_ambito_admin_corrects_only_the_comuni_of_their_ambito(enable_totp, ambiti):
+    """The editable list and the actions change only what the policy allows; the rest
+    stays as it was, and each change is in the history."""
+    cremona, crema = ambiti
+    admin_user = UserFactory(email="ufficio@example.org", is_staff=True)
+    MembershipFactory(
+        user=admin_user,
+        organisation=OrganisationFactory(ambiti=[cremona]),
+        role=Role.AMBITO_ADMIN,
+    )
+    client = _staff_client(admin_user, enable_totp)
+    mine = ComuneFactory(ambito=cremona, name="Mio")
+    theirs = ComuneFactory(ambito=crema, name="Loro")
+
+    # The change form of a comune of another ambito is read-only for them.
+    response = client.post(reverse("admin:legami_comune_change", args=[theirs.pk]), {"ambito": ""})
+    assert response.status_code == 403
+    # An action over both moves only their own.
+    response = client.post(
+        reverse("admin:legami_comune_changelist"),
+        {"action": "move_to_no_ambito", "_selected_action": [mine.pk, theirs.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    mine.refresh_from_db()
+    theirs.refresh_from_db()
+    assert mine.ambito is None and theirs.ambito == crema
+    event = ChangeEvent.objects.get(target_type="legami.comune", target_id=str(mine.pk))
+    assert event.actor == admin_user and event.changes == {"ambito_id": [cremona.pk, None]}
+    assert not ChangeEvent.objects.filter(target_id=str(theirs.pk)).exists()
+
+
+def test_opening_a_user_in_the_admin_is_logged_as_a_read(admin_client, superuser):
+    person = UserFactory(email="persona@example.org")
+    response = admin_client.get(reverse("admin:legami_user_change", args=[person.pk]))
+    assert response.status_code == 200
+    event = AccessEvent.objects.get(target_type="legami.user", target_id=str(person.pk))
+    assert event.actor == superuser and event.subject_user_id == person.pk
+    assert event.action == "view"
+
+
+def test_profile_changes_are_audited_and_privileges_need_a_superuser(
+    admin_client, superuser, enable_totp
+):
+    person = UserFactory(email="persona@example.org", first_name="Ada", last_name="")
+    url = reverse("admin:legami_user_change", args=[person.pk])
+    form = {
+        "email": person.email,
+        "first_name": "Adele",
+        "last_name": "",
+        "language": "it",
+        "is_active": "on",
+        "is_staff": "on",
+    }
+    assert admin_client.post(url, form).status_code == 302
+    person.refresh_from_db()
+    assert person.first_name == "Adele" and person.is_staff
+    event = ChangeEvent.objects.get(target_type="legami.user", target_id=str(person.pk))
+    assert event.changes == {"first_name": ["Ada", "Adele"], "is_staff": [False, True]}
+
+    # A network administrator who is not a superuser cannot hand out staff rights,
+    # not even to themselves.
+    network_admin = UserFactory(email="rete@example.org", is_staff=True)
+    MembershipFactory(user=network_admin, role=Role.NETWORK_ADMIN)
+    client = _staff_client(network_admin, enable_totp)
+    own = reverse("admin:legami_user_change", args=[network_admin.pk])
+    client.post(own, {**form, "email": network_admin.email, "is_superuser": "on"})
+    network_admin.refresh_from_db()
+    assert not network_admin.is_superuser
+
+
+def test_unsafe_models_are_not_in_the_admin(admin_client):
+    """No admin page hands out API tokens, removes a second factor or changes an e-mail."""
+    index = admin_client.get(reverse("admin:index")).content.decode()
+    for name in ("authtoken", "mfa", "account/emailaddress", "auth/group"):
+        assert f"/admin/{name}" not in index

@@ -165,3 +165,23 @@ def test_purge_outside_the_job_is_the_only_way_and_is_transactional():
         event = AccessEvent.objects.create(action="view", target_type="t", target_id="2")
         with pytest.raises(DatabaseError), transaction.atomic():
             AccessEvent.objects.filter(pk=event.pk).delete()
+
+
+def test_a_records_history_shows_to_its_editors_and_the_dpo_only(
+    client, network_admin_client, dpo_client, citizen_client, network_admin
+):
+    """The organisation page shows its history to who may change it and to the DPO."""
+    from partners.models import Organisation
+
+    org = Organisation.objects.create(name="Cisvol Cremona", slug="cisvol", kind="associazione")
+    audit_change(obj=org, action="update", changes={"phone": ["", "0372 1"]}, actor=network_admin)
+    url = f"/partners/{org.slug}/"
+    for viewer, sees in (
+        (network_admin_client, True),
+        (dpo_client, True),
+        (citizen_client, False),
+        (client, False),
+    ):
+        html = viewer.get(url).content.decode()
+        assert ("0372 1" in html) is sees
+        assert ('id="history-title"' in html) is sees

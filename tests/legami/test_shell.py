@@ -85,3 +85,15 @@ def test_static_files_collect_for_production(tmp_path):
     manifest = (tmp_path / "static" / "staticfiles.json").read_text()
     assert "vendor/bootstrap-italia/dist/css/bootstrap-italia.min.css" in manifest
     assert "vendor/htmx.org/dist/htmx.min.js" in manifest
+
+
+def test_the_access_log_is_in_the_navigation_of_dpo_and_coordinators_only(
+    dpo_client, coordinator_client, social_worker_client
+):
+    assert 'href="/audit/access/"' in dpo_client.get("/").content.decode()
+    assert 'href="/audit/access/"' in coordinator_client.get("/").content.decode()
+    assert 'href="/audit/access/"' not in social_worker_client.get("/").content.decode()
+
+
+def test_everyone_finds_who_read_their_data_from_the_dashboard(citizen_client):
+    assert 'href="/account/access-report/"' in citizen_client.get("/dashboard/").content.decode()

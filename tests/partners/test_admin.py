@@ -98,9 +98,9 @@ def test_an_invalid_tax_code_is_refused_on_the_admin_form(login, network_admin_s
     assert not Organisation.objects.filter(slug="comune-di-crema").exists()
 
 
-def test_a_superuser_without_a_role_only_reads_organisations(login, superuser, org, invitation):
+def test_a_superuser_without_a_role_only_reads_organisations(login, make_user, org, invitation):
     """Being a superuser opens the admin, not the network: no changes, no people."""
-    client = login(superuser)
+    client = login(make_user("tech@example.org", is_staff=True, is_superuser=True))
     assert client.get("/admin/partners/organisation/").status_code == 200
     page = client.get(f"/admin/partners/organisation/{org.pk}/change/")
     assert page.status_code == 200

@@ -1,31 +1,37 @@
 """Invitations from sending to acceptance: the mail leaves once with a link whose token is
-stored only as a hash; the invited person logs in with that address and accepts; an
-expired, withdrawn, used or misdirected link changes nothing and says why."""
+stored only as a hash; the link puts the invitation in the browser's session and moves on
+to a page without the token; the invited person logs in with that address and accepts; an
+expired, withdrawn, used or misdirected link changes nothing and says why; the token
+appears in no page, audit row or log."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import re
 import smtplib
 
 import pytest
 from django.core import mail
 from django.core.mail import EmailMultiAlternatives
+from django.test import Client
 from django.utils import timezone
 
 from legami.audit import audit_history
-from legami.models import ChangeEvent, User
+from legami.models import AccessEvent, ChangeEvent, User
 from legami.roles import Role
 from partners import services
 from partners.models import Invitation, Membership
 from partners.tasks import send_invitation
-from tests.legami.factories import UserFactory
+from tests.legami.factories import PASSWORD, UserFactory
 from tests.partners.factories import MembershipFactory, OrganisationFactory
 
 pytestmark = pytest.mark.django_db
 
 LINK = re.compile(r"https?://[^/\s]+(/partners/invitations/([A-Za-z0-9_-]+)/)")
+ACCEPT = "/partners/invitations/accept/"
+LINK_OF_CONFIRMATION = re.compile(r"https?://[^/\s]+(/accounts/confirm-email/\S+)")
 
 
 @pytest.fixture
@@ -69,6 +75,14 @@ def invited(invite):
     path, _token = sent_link(mail.outbox[-1])
     invitation.refresh_from_db()
     return invitation, path
+
+
+def opened(client, path: str):
+    """``client`` after following the invitation link ``path``: on to the token-free page."""
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response["Location"] == ACCEPT
+    return client
 
 
 @pytest.fixture
@@ -168,6 +182,58 @@ def test_the_task_returns_quietly_when_there_is_nothing_to_send(invite, referent
     assert mail.outbox == []
 
 
+# --- The link -----------------------------------------------------------------------------
+
+
+def test_the_link_remembers_the_invitation_and_moves_on_without_the_token(client, invited):
+    """As Django's password reset does: the token leaves the address bar at once."""
+    invitation, path = invited
+    token = path.split("/")[-2]
+
+    response = client.get(path)
+
+    assert response.status_code == 302
+    assert response["Location"] == ACCEPT
+    assert response["Cache-Control"].startswith("max-age=0")
+    assert client.session["partners_invitation_id"] == invitation.pk
+    page = client.get(ACCEPT)
+    assert page.status_code == 200
+    assert token not in page.content.decode()
+
+
+def test_the_link_answers_only_get(client, invited):
+    _invitation, path = invited
+    assert client.post(path).status_code == 405
+
+
+@pytest.mark.parametrize("token", ["not-a-token", "x" * 43])
+def test_an_unknown_link_is_not_found_and_its_token_is_not_repeated(client, token, caplog):
+    """Not in the page (not even in the language switch), not in Django's request log: a
+    wrong token may be most of a right one."""
+    client.cookies["django_language"] = "en"
+
+    with caplog.at_level(logging.INFO):
+        response = client.get(f"/partners/invitations/{token}/")
+
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "This invitation link is not valid" in html
+    assert token not in html
+    assert "partners_invitation_id" not in client.session
+    logged = [r.getMessage() for r in caplog.records]
+    assert "Not Found: /partners/invitations/<token>/" in logged
+    assert not any(token in message for message in logged)
+
+
+def test_the_page_without_an_opened_link_says_to_open_it_again(login, invitee):
+    """A browser that has not followed the link (or lost its session) finds nothing."""
+    for client in (Client(), login(invitee)):
+        client.cookies["django_language"] = "en"
+        for response in (client.get(ACCEPT), client.post(ACCEPT)):
+            assert response.status_code == 404
+            assert "Open the link in the invitation e-mail again" in response.content.decode()
+
+
 # --- Accepting ----------------------------------------------------------------------------
 
 
@@ -175,35 +241,86 @@ def test_a_visitor_is_asked_to_log_in_or_sign_up_and_comes_back(client, invited)
     invitation, path = invited
     client.cookies["django_language"] = "en"
 
-    response = client.get(path)
+    response = opened(client, path).get(ACCEPT)
 
     assert response.status_code == 200
     html = response.content.decode()
     assert "Cooperativa Il Ponte" in html
     assert "Social worker" in html
-    assert f'href="/accounts/login/?next={path}"' in html
-    assert f'href="/accounts/signup/?next={path}"' in html
+    assert f'href="/accounts/login/?next={ACCEPT}"' in html
+    assert f'href="/accounts/signup/?next={ACCEPT}"' in html
     assert response["Cache-Control"].startswith("max-age=0")
 
 
 def test_a_visitor_cannot_accept_without_logging_in(client, invited):
     invitation, path = invited
-    response = client.post(path)
+    response = opened(client, path).post(ACCEPT)
     assert response.status_code == 302
-    assert response["Location"].startswith("/accounts/login/?next=")
+    assert response["Location"] == "/accounts/login/?next=/partners/invitations/accept/"
     invitation.refresh_from_db()
     assert invitation.accepted_at is None
 
 
-def test_the_invited_person_accepts_and_acts_for_the_organisation(login, invited, invitee, org):
+def test_the_invitation_survives_logging_in_through_the_login_page(client, invited, invitee, org):
+    """allauth gives the session a new key on login but keeps what it holds."""
+    # Given a visitor who followed the link and was sent to log in
     invitation, path = invited
-    client = login(invitee)
+    opened(client, path)
+    before = client.cookies["sessionid"].value
 
-    page = client.get(path)
+    # When they log in on the real login page with the invited address
+    response = client.post(
+        f"/accounts/login/?next={ACCEPT}", {"login": invitee.email, "password": PASSWORD}
+    )
+
+    # Then they come back to the invitation, in a new session that still holds it
+    assert response.status_code == 302
+    assert response["Location"] == ACCEPT
+    assert client.cookies["sessionid"].value != before
+    assert client.session["_auth_user_id"] == str(invitee.pk)
+    page = client.get(ACCEPT)
     assert page.status_code == 200
     assert "Accept the invitation" in page.content.decode()
+    assert client.post(ACCEPT)["Location"] == "/dashboard/"
+    assert Membership.objects.filter(user=invitee, organisation=org).exists()
 
-    response = client.post(path)
+
+def test_a_newcomer_signs_up_confirms_logs_in_and_accepts(client, invited, org):
+    """Someone without an account signs up with the invited address from the page,
+    confirms it and logs in (allauth then shows the dashboard); the same browser still
+    holds the invitation, and the link opens it again."""
+    # Given a visitor who followed the link and signs up from the invitation page
+    invitation, path = invited
+    opened(client, path)
+    response = client.post(
+        f"/accounts/signup/?next={ACCEPT}",
+        {"email": invitation.email, "password1": PASSWORD, "password2": PASSWORD},
+    )
+    assert response["Location"] == "/accounts/confirm-email/"
+
+    # When they confirm the address and log in as allauth asks
+    confirm = LINK_OF_CONFIRMATION.search(mail.outbox[-1].body)
+    assert confirm, mail.outbox[-1].body
+    assert client.post(confirm.group(1))["Location"] == "/accounts/login/"
+    response = client.post("/accounts/login/", {"login": invitation.email, "password": PASSWORD})
+    assert response["Location"] == "/dashboard/"
+
+    # Then the invitation is still there, and the link leads to it too
+    assert client.get(ACCEPT).status_code == 200
+    assert opened(client, path).post(ACCEPT)["Location"] == "/dashboard/"
+    assert Membership.objects.filter(user__email=invitation.email, organisation=org).exists()
+
+
+def test_the_invited_person_accepts_and_acts_for_the_organisation(login, invited, invitee, org):
+    invitation, path = invited
+    client = opened(login(invitee), path)
+
+    page = client.get(ACCEPT)
+    assert page.status_code == 200
+    assert "Accept the invitation" in page.content.decode()
+    assert f'action="{ACCEPT}"' in page.content.decode()
+
+    response = client.post(ACCEPT)
 
     assert response.status_code == 302
     assert response["Location"] == "/dashboard/"
@@ -218,6 +335,29 @@ def test_the_invited_person_accepts_and_acts_for_the_organisation(login, invited
     assert audit_history(invitation).first().note == "accepted"
     messages = [str(m) for m in response.wsgi_request._messages]
     assert messages == ["Welcome: you now act for Cooperativa Il Ponte as Social worker."]
+    assert "partners_invitation_id" not in client.session
+
+
+def test_the_audit_trail_of_an_acceptance_does_not_hold_the_token(login, invited, invitee):
+    """The rows written while the invitation is opened and accepted name the token-free
+    page as their address."""
+    invitation, path = invited
+    token = path.split("/")[-2]
+    client = opened(login(invitee), path)
+    written_before = ChangeEvent.objects.count(), AccessEvent.objects.count()
+
+    client.get(ACCEPT)
+    client.get(f"/partners/{invitation.organisation.slug}/")
+    assert client.post(ACCEPT).status_code == 302
+
+    changes = ChangeEvent.objects.order_by("pk")[written_before[0] :]
+    assert {c.path for c in changes} == {ACCEPT}
+    assert {c.note for c in changes} >= {"accepted", f"invitation {invitation.pk} accepted"}
+    every_path = [
+        *ChangeEvent.objects.values_list("path", flat=True),
+        *AccessEvent.objects.values_list("path", flat=True),
+    ]
+    assert not any(token in p for p in every_path)
 
 
 def test_the_address_matches_whatever_its_case(login, invite, verified):
@@ -225,7 +365,7 @@ def test_the_address_matches_whatever_its_case(login, invite, verified):
     send_invitation(invitation.pk)
     path, _ = sent_link(mail.outbox[0])
     person = verified(UserFactory(email="giulia.ferrari@example.org"))
-    assert login(person).post(path).status_code == 302
+    assert opened(login(person), path).post(ACCEPT).status_code == 302
     assert person.memberships.exists()
 
 
@@ -233,7 +373,7 @@ def test_a_referent_invitation_makes_a_referent(login, invite, invitee):
     invitation = invite(is_referent=True)
     send_invitation(invitation.pk)
     path, _ = sent_link(mail.outbox[0])
-    login(invitee).post(path)
+    opened(login(invitee), path).post(ACCEPT)
     assert Membership.objects.get(user=invitee).is_referent
 
 
@@ -241,7 +381,7 @@ def test_someone_added_meanwhile_keeps_their_membership(login, invited, invitee,
     """Accepting does not duplicate a membership the person already holds."""
     invitation, path = invited
     existing = MembershipFactory(user=invitee, organisation=org, role=Role.OPERATOR)
-    assert login(invitee).post(path).status_code == 302
+    assert opened(login(invitee), path).post(ACCEPT).status_code == 302
     assert list(Membership.objects.filter(user=invitee)) == [existing]
     invitation.refresh_from_db()
     assert invitation.status == "accepted"
@@ -256,14 +396,13 @@ def assert_unchanged(invitation: Invitation) -> None:
 
 def test_a_used_link_is_gone(login, invited, invitee):
     invitation, path = invited
-    login(invitee).post(path)
+    opened(login(invitee), path).post(ACCEPT)
     # Now a social worker, they log in again with their second factor.
     client = login(User.objects.get(pk=invitee.pk))
 
-    again = client.post(path)
-
-    assert again.status_code == 410
-    assert "already been accepted" in again.content.decode()
+    for response in (opened(client, path).get(ACCEPT), client.post(ACCEPT)):
+        assert response.status_code == 410
+        assert "already been accepted" in response.content.decode()
     assert Membership.objects.filter(user=invitee).count() == 1
 
 
@@ -273,11 +412,25 @@ def test_an_expired_link_is_gone_and_changes_nothing(login, invited, invitee):
         created_at=timezone.now() - dt.timedelta(days=9),
         expires_at=timezone.now() - dt.timedelta(days=2),
     )
-    client = login(invitee)
+    client = opened(login(invitee), path)
 
-    for response in (client.get(path), client.post(path)):
+    for response in (client.get(ACCEPT), client.post(ACCEPT)):
         assert response.status_code == 410
         assert "This invitation expired on" in response.content.decode()
+    assert_unchanged(invitation)
+
+
+def test_a_link_that_expires_while_its_page_is_open_changes_nothing(login, invited, invitee):
+    """The page is judged when it is sent, not when the link was followed."""
+    invitation, path = invited
+    client = opened(login(invitee), path)
+    assert client.get(ACCEPT).status_code == 200
+    Invitation.objects.filter(pk=invitation.pk).update(
+        created_at=timezone.now() - dt.timedelta(days=7),
+        expires_at=timezone.now() - dt.timedelta(seconds=1),
+    )
+
+    assert client.post(ACCEPT).status_code == 410
     assert_unchanged(invitation)
 
 
@@ -285,12 +438,11 @@ def test_a_withdrawn_link_is_gone_and_changes_nothing(login, invited, invitee, r
     invitation, path = invited
     services.invitation_revoke(invitation=invitation, actor=referent)
     invitation.refresh_from_db()
-    client = login(invitee)
+    client = opened(login(invitee), path)
 
-    response = client.post(path)
-
-    assert response.status_code == 410
-    assert "withdrawn" in response.content.decode()
+    for response in (client.get(ACCEPT), client.post(ACCEPT)):
+        assert response.status_code == 410
+        assert "withdrawn" in response.content.decode()
     assert_unchanged(invitation)
 
 
@@ -298,9 +450,9 @@ def test_someone_else_cannot_accept(login, invited, verified):
     """A logged-in person with another address is refused, even with a verified one."""
     invitation, path = invited
     other = verified(UserFactory(email="qualcun.altro@example.org"))
-    client = login(other)
+    client = opened(login(other), path)
 
-    for response in (client.get(path), client.post(path)):
+    for response in (client.get(ACCEPT), client.post(ACCEPT)):
         assert response.status_code == 403
         assert "sent to another e-mail address" in response.content.decode()
     assert_unchanged(invitation)
@@ -311,7 +463,7 @@ def test_an_unconfirmed_address_cannot_accept(login, invited):
     invitation, path = invited
     unconfirmed = UserFactory(email="giulia.ferrari@example.org")
 
-    response = login(unconfirmed).post(path)
+    response = opened(login(unconfirmed), path).post(ACCEPT)
 
     assert response.status_code == 403
     assert "Confirm your e-mail address" in response.content.decode()
@@ -322,18 +474,10 @@ def test_a_deactivated_organisation_takes_no_one_in(login, invited, invitee, net
     invitation, path = invited
     services.organisation_deactivate(organisation=org, actor=network_admin)
 
-    response = login(invitee).post(path)
+    response = opened(login(invitee), path).post(ACCEPT)
 
     assert response.status_code == 410
     assert_unchanged(invitation)
-
-
-@pytest.mark.parametrize("token", ["not-a-token", "x" * 43])
-def test_an_unknown_link_is_not_found(client, token):
-    client.cookies["django_language"] = "en"
-    response = client.get(f"/partners/invitations/{token}/")
-    assert response.status_code == 404
-    assert "This invitation link is not valid" in response.content.decode()
 
 
 def test_the_whole_way_from_the_members_page(
@@ -350,6 +494,6 @@ def test_the_whole_way_from_the_members_page(
 
     send_invitation(invitation_id)
     path, _ = sent_link(mail.outbox[0])
-    assert login(invitee).post(path).status_code == 302
+    assert opened(login(invitee), path).post(ACCEPT).status_code == 302
 
     assert Membership.objects.filter(user=invitee, organisation=org).exists()

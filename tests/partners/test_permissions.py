@@ -10,6 +10,7 @@ holder acts for an organisation of their own.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -37,6 +38,21 @@ MEMBER_READERS = {Role.NETWORK_ADMIN: 200, "referent": 200, Role.AMBITO_ADMIN: 2
 
 ORG = "/partners/{org.slug}"
 API = "/api/v1"
+ACCEPT = "/partners/invitations/accept/"
+
+
+@dataclass(frozen=True)
+class AfterLinkRow(Row):
+    """A row of the invitation page whose client has first followed the invitation link,
+    which puts the invitation in its session."""
+
+    def __str__(self) -> str:
+        return f"{super().__str__()} (after the link)"
+
+
+def after_the_link(plain: list[Row]) -> list[Row]:
+    return [AfterLinkRow(**vars(row)) for row in plain]
+
 
 ROWS: list[Row] = [
     # --- Public pages -------------------------------------------------------------------
@@ -98,22 +114,19 @@ ROWS: list[Row] = [
         default=403,
         roles=EVERYONE,
     ),
-    # --- The invitation link --------------------------------------------------------------
-    *rows(
-        "GET",
-        "/partners/invitations/{token}/",
-        {"anonymous": 200, "invitee": 200},
-        default=403,
-        roles=EVERYONE,
-    ),
-    *rows(
-        "POST",
-        "/partners/invitations/{token}/",
-        {"anonymous": 302, "invitee": 302},
-        default=403,
-        roles=EVERYONE,
-    ),
+    # --- The invitation link and its token-free page -----------------------------------
+    *rows("GET", "/partners/invitations/{token}/", {}, default=302, roles=EVERYONE),
+    *rows("POST", "/partners/invitations/{token}/", {}, default=405, roles=EVERYONE),
     *rows("GET", "/partners/invitations/not-a-token/", {}, default=404, roles=EVERYONE),
+    # Without having followed the link there is nothing to show.
+    *rows("GET", ACCEPT, {}, default=404, roles=EVERYONE),
+    *rows("POST", ACCEPT, {}, default=404, roles=EVERYONE),
+    *after_the_link(
+        rows("GET", ACCEPT, {"anonymous": 200, "invitee": 200}, default=403, roles=EVERYONE)
+    ),
+    *after_the_link(
+        rows("POST", ACCEPT, {"anonymous": 302, "invitee": 302}, default=403, roles=EVERYONE)
+    ),
     # --- API: organisations ---------------------------------------------------------------
     *rows(
         "GET",
@@ -272,7 +285,11 @@ def world(db, make_user, enable_totp):
 
 @pytest.mark.parametrize("row", ROWS, ids=str)
 def test_partners_permissions(row, world, matrix_client):
-    check(row, matrix_client(row.role, world), world)
+    client = matrix_client(row.role, world)
+    if isinstance(row, AfterLinkRow):
+        opened = client.get("/partners/invitations/{token}/".format(**world))
+        assert opened["Location"] == ACCEPT
+    check(row, client, world)
 
 
 def test_the_matrix_names_every_role():
