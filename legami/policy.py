@@ -160,6 +160,64 @@ _coordinated_actors = when(
     lambda s: Q(actor__memberships__organisation__in=s.orgs(Role.COORDINATOR)),
 )
 
+
+def _case_scope(prefix: str) -> Rule:
+    """The cases a person may see, reached through ``prefix`` from the resource ("" for a
+    case, "cases__" for a person, "case__" for a diary note, "person__cases__" for a tie):
+    a social worker while assigned to the case, or while a referral of it to them is
+    accepted and open; a coordinator, every case of the ambiti their organisations serve.
+    """
+
+    def rule(s: Subject) -> Scope:
+        scopes: list[Q] = []
+        if s.has(Role.OPERATOR, Role.COORDINATOR):
+            scopes.append(
+                Q(
+                    **{
+                        f"{prefix}assignments__worker": s.user.pk,
+                        f"{prefix}assignments__end__isnull": True,
+                    }
+                )
+            )
+            scopes.append(
+                Q(
+                    **{
+                        f"{prefix}referrals__receiving_worker": s.user.pk,
+                        f"{prefix}referrals__status": "accepted",
+                    }
+                )
+            )
+        if s.has(Role.COORDINATOR):
+            scopes.append(Q(**{f"{prefix}ambito__in": s.ambiti(Role.COORDINATOR)}))
+        return reduce(or_, scopes) if scopes else False
+
+    return rule
+
+
+def _confidential_scope(s: Subject) -> Scope:
+    """Confidential diary notes: the workers assigned to the case now, and coordinators
+    of its ambito (not a worker who sees the file through a referral)."""
+    scopes: list[Q] = [Q(confidential=False) & q for q in [_as_q(_case_scope("case__")(s))] if q]
+    restricted: list[Q] = []
+    if s.authenticated:
+        restricted.append(
+            Q(case__assignments__worker=s.user.pk, case__assignments__end__isnull=True)
+        )
+    if s.has(Role.COORDINATOR):
+        restricted.append(Q(case__ambito__in=s.ambiti(Role.COORDINATOR)))
+    if restricted and s.has(Role.OPERATOR, Role.COORDINATOR):
+        scopes.append(Q(confidential=True) & reduce(or_, restricted))
+    return reduce(or_, scopes) if scopes else False
+
+
+def _as_q(scope: Scope) -> Q | None:
+    if scope is True:
+        return Q()
+    return scope if isinstance(scope, Q) else None
+
+
+_case_workers = roles(Role.OPERATOR, Role.COORDINATOR)
+
 RULES: dict[str, dict[Action, Rule]] = {
     "legami.ambito": {
         Action.LIST: anyone,
@@ -250,6 +308,70 @@ RULES: dict[str, dict[Action, Rule]] = {
     # A person's own access report ("who read my data"): rows of AccessEvent.
     "legami.own_access_report": {
         Action.LIST: when(lambda s: s.authenticated, lambda s: Q(subject_user=s.user.pk)),
+    },
+    # --- The social case file (beneficiaries) ---
+    "beneficiaries.person": {
+        Action.LIST: _case_scope("cases__"),
+        Action.READ: _case_scope("cases__"),
+        Action.CREATE: _case_workers,
+        Action.CHANGE: _case_scope("cases__"),
+        Action.EXPORT: when(
+            lambda s: s.has(Role.COORDINATOR),
+            lambda s: Q(cases__ambito__in=s.ambiti(Role.COORDINATOR)),
+        ),
+    },
+    "beneficiaries.case": {
+        Action.LIST: _case_scope(""),
+        Action.READ: _case_scope(""),
+        Action.CREATE: _case_workers,
+        Action.CHANGE: _case_scope(""),
+    },
+    "beneficiaries.diarynote": {
+        Action.LIST: _confidential_scope,
+        Action.READ: _confidential_scope,
+        Action.CREATE: _case_scope("case__"),
+    },
+    "beneficiaries.referral": {
+        Action.LIST: either(
+            _case_scope("case__"),
+            when(
+                lambda s: s.has(Role.COORDINATOR),
+                lambda s: Q(to_organisation__in=s.orgs(Role.COORDINATOR)),
+            ),
+        ),
+        Action.READ: either(
+            _case_scope("case__"),
+            when(
+                lambda s: s.has(Role.COORDINATOR),
+                lambda s: Q(to_organisation__in=s.orgs(Role.COORDINATOR)),
+            ),
+        ),
+        Action.CREATE: _case_scope("case__"),
+        # Accepting or declining: a coordinator of the receiving organisation.
+        Action.CHANGE: when(
+            lambda s: s.has(Role.COORDINATOR),
+            lambda s: Q(to_organisation__in=s.orgs(Role.COORDINATOR)),
+        ),
+    },
+    # The parts of a file follow the file: whoever may read the person reads them, and
+    # whoever may change the person changes them.
+    **{
+        f"beneficiaries.{name}": {
+            Action.LIST: _case_scope("person__cases__"),
+            Action.READ: _case_scope("person__cases__"),
+            Action.CREATE: _case_scope("person__cases__"),
+            Action.CHANGE: _case_scope("person__cases__"),
+            Action.DELETE: _case_scope("person__cases__"),
+        }
+        for name in (
+            "tie",
+            "assessment",
+            "consent",
+            "householdmember",
+            "ecomapsnapshot",
+            "intake",
+            "personarea",
+        )
     },
     "legami.changeevent": {
         Action.LIST: roles(Role.DPO),

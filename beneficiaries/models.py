@@ -1,1 +1,0 @@
-"""Models of the beneficiaries app (see ../shared/ARCHITECTURE.md)."""
