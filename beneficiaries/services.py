@@ -1,1 +1,0 @@
-"""Services of the beneficiaries app (see ../shared/ARCHITECTURE.md)."""

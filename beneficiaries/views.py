@@ -1,1 +1,0 @@
-"""Views of the beneficiaries app (see ../shared/ARCHITECTURE.md)."""

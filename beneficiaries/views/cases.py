@@ -1,0 +1,5 @@
+"""Pages: cases (filled by its helper)."""
+
+from django.urls import URLPattern, URLResolver
+
+urlpatterns: list[URLPattern | URLResolver] = []
