@@ -1,1 +1,169 @@
-"""Selectors of the beneficiaries app (see ../shared/ARCHITECTURE.md)."""
+"""Reads of the case file with rules: each starts from the access policy's
+``visible_to`` and fetches what its page needs in a number of queries that does not
+grow with the rows."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+
+from beneficiaries.models import (
+    Assessment,
+    AssessmentKind,
+    Case,
+    CaseAssignment,
+    CaseStage,
+    Consent,
+    DiaryNote,
+    HouseholdMember,
+    Person,
+    Referral,
+)
+from legami.policy import Action, visible_to
+
+
+def _latest_lsns6_at_risk() -> Subquery:
+    return Subquery(
+        Assessment.objects.filter(person=OuterRef("pk"), kind=AssessmentKind.LSNS6)
+        .order_by("-date", "-id")
+        .values("at_risk")[:1]
+    )
+
+
+def _visible_cases(user: Any) -> QuerySet[Case]:
+    return visible_to(user, Case, Action.READ).select_related("organisation", "ambito")
+
+
+def person_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet[Person]:
+    """The people whose file ``user`` may see, filtered by ``filters``: ``ambito``,
+    ``comune`` (of residence or domicile), ``area``, ``stage`` and ``worker`` (currently
+    assigned) of one of their cases, ``at_risk`` (the latest LSNS-6 assessment says
+    isolated) and ``search`` (name, surname or codice fiscale, any order). Each person
+    comes with ``at_risk`` annotated, their areas, and the cases the user may see with
+    the current assignments."""
+    filters = filters or {}
+    qs = visible_to(user, Person, Action.LIST).filter(anonymised_at__isnull=True)
+    cases = Case.objects.all()
+    if filters.get("ambito"):
+        cases = cases.filter(ambito=filters["ambito"])
+    if filters.get("stage"):
+        cases = cases.filter(stage=filters["stage"])
+    if filters.get("worker"):
+        cases = cases.filter(assignments__worker=filters["worker"], assignments__end__isnull=True)
+    if cases.query.where:
+        qs = qs.filter(pk__in=cases.values("person"))
+    if filters.get("comune"):
+        qs = qs.filter(Q(residence_comune=filters["comune"]) | Q(domicile_comune=filters["comune"]))
+    if filters.get("area"):
+        qs = qs.filter(areas__area=filters["area"])
+    qs = qs.annotate(at_risk=_latest_lsns6_at_risk())
+    if filters.get("at_risk"):
+        qs = qs.filter(at_risk=True)
+    search = (filters.get("search") or "").strip()
+    if search:
+        words = search.split()
+        condition = Q(codice_fiscale__iexact=search.replace(" ", ""))
+        name_match = Q()
+        for word in words:
+            name_match &= Q(first_name__icontains=word) | Q(last_name__icontains=word)
+        qs = qs.filter(condition | name_match)
+    current = CaseAssignment.objects.filter(end__isnull=True).select_related("worker")
+    return qs.select_related("residence_comune").prefetch_related(
+        "areas",
+        Prefetch(
+            "cases",
+            queryset=_visible_cases(user)
+            .exclude(stage=CaseStage.CLOSED)
+            .prefetch_related(Prefetch("assignments", queryset=current, to_attr="current")),
+            to_attr="open_cases",
+        ),
+    )
+
+
+def person_detail(*, user: Any, public_id: UUID | str) -> Person | None:
+    """The person with this public id, if ``user`` may read their file."""
+    return (
+        visible_to(user, Person, Action.READ)
+        .filter(public_id=public_id, anonymised_at__isnull=True)
+        .annotate(at_risk=_latest_lsns6_at_risk())
+        .select_related("birth_comune", "residence_comune", "domicile_comune", "created_by")
+        .prefetch_related("areas", "need_tags")
+        .first()
+    )
+
+
+def person_file(*, user: Any, person: Person) -> dict[str, Any]:
+    """The parts of a person's file that ``user`` may see, for the person page: cases
+    with their assignment history, household, diary notes (confidential ones only for
+    those allowed), referrals and consents."""
+    cases = list(
+        _visible_cases(user)
+        .filter(person=person)
+        .select_related("intake")
+        .prefetch_related(
+            Prefetch("assignments", queryset=CaseAssignment.objects.select_related("worker"))
+        )
+    )
+    notes = list(
+        visible_to(user, DiaryNote, Action.LIST)
+        .filter(case__person=person)
+        .select_related("author", "case__organisation")
+    )
+    referrals = list(
+        visible_to(user, Referral, Action.LIST)
+        .filter(case__person=person)
+        .select_related("to_organisation", "case__organisation", "receiving_worker")
+    )
+    consents = list(visible_to(user, Consent, Action.LIST).filter(person=person))
+    household = list(
+        visible_to(user, HouseholdMember, Action.LIST)
+        .filter(person=person)
+        .select_related("member")
+    )
+    return {
+        "cases": cases,
+        "open_cases": [c for c in cases if c.stage != CaseStage.CLOSED],
+        "notes": notes,
+        "referrals": referrals,
+        "consents": consents,
+        "household": household,
+    }
+
+
+def person_is_visible(*, user: Any, person: Person) -> bool:
+    """Whether ``user`` may read ``person``'s file (for outlines of duplicates)."""
+    return visible_to(user, Person, Action.READ).filter(pk=person.pk).exists()
+
+
+def persons_holding_services(persons: list[Person]) -> dict[int, list[Case]]:
+    """For each person, their open cases with service and ambito: the outline shown of
+    a possible duplicate the user may not read ("a file exists at ...")."""
+    result: dict[int, list[Case]] = {p.pk: [] for p in persons}
+    for case in (
+        Case.objects.filter(person__in=persons)
+        .exclude(stage=CaseStage.CLOSED)
+        .select_related("organisation", "ambito")
+    ):
+        result[case.person_id].append(case)
+    return result
+
+
+def referrals_to_decide(*, user: Any) -> QuerySet[Referral]:
+    """Requested referrals to an organisation ``user`` coordinates."""
+    return (
+        visible_to(user, Referral, Action.CHANGE)
+        .filter(status="requested")
+        .select_related("case__organisation", "to_organisation")
+    )
+
+
+__all__ = [
+    "person_detail",
+    "person_file",
+    "person_is_visible",
+    "person_list",
+    "persons_holding_services",
+    "referrals_to_decide",
+]

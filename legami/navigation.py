@@ -26,6 +26,11 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("legami:home", _("Home")),
     NavItem("partners:organisation_list", _("The network")),
     NavItem("legami:dashboard", _("Dashboard"), "authenticated"),
+    NavItem(
+        "beneficiaries:person_list", _("Case files"), frozenset({Role.OPERATOR, Role.COORDINATOR})
+    ),
+    NavItem("beneficiaries:referral_inbox", _("Referrals"), frozenset({Role.COORDINATOR})),
+    NavItem("beneficiaries:case_import", _("Import cases"), frozenset({Role.COORDINATOR})),
     NavItem("legami:access_log", _("Access log"), frozenset({Role.DPO, Role.COORDINATOR})),
     NavItem("swagger-ui", _("API"), "authenticated"),
     NavItem("admin:index", _("Administration"), "staff"),

@@ -161,11 +161,13 @@ _coordinated_actors = when(
 )
 
 
-def _case_scope(prefix: str) -> Rule:
+def _case_scope(prefix: str, *, via_referral: bool = True) -> Rule:
     """The cases a person may see, reached through ``prefix`` from the resource ("" for a
     case, "cases__" for a person, "case__" for a diary note, "person__cases__" for a tie):
     a social worker while assigned to the case, or while a referral of it to them is
-    accepted and open; a coordinator, every case of the ambiti their organisations serve.
+    accepted and open (unless ``via_referral`` is False: a referral lets the receiving
+    worker read the file and work with the person, not run the other service's case); a
+    coordinator, every case of the ambiti their organisations serve.
     """
 
     def rule(s: Subject) -> Scope:
@@ -179,14 +181,15 @@ def _case_scope(prefix: str) -> Rule:
                     }
                 )
             )
-            scopes.append(
-                Q(
-                    **{
-                        f"{prefix}referrals__receiving_worker": s.user.pk,
-                        f"{prefix}referrals__status": "accepted",
-                    }
+            if via_referral:
+                scopes.append(
+                    Q(
+                        **{
+                            f"{prefix}referrals__receiving_worker": s.user.pk,
+                            f"{prefix}referrals__status": "accepted",
+                        }
+                    )
                 )
-            )
         if s.has(Role.COORDINATOR):
             scopes.append(Q(**{f"{prefix}ambito__in": s.ambiti(Role.COORDINATOR)}))
         return reduce(or_, scopes) if scopes else False
@@ -314,7 +317,7 @@ RULES: dict[str, dict[Action, Rule]] = {
         Action.LIST: _case_scope("cases__"),
         Action.READ: _case_scope("cases__"),
         Action.CREATE: _case_workers,
-        Action.CHANGE: _case_scope("cases__"),
+        Action.CHANGE: _case_scope("cases__", via_referral=False),
         Action.EXPORT: when(
             lambda s: s.has(Role.COORDINATOR),
             lambda s: Q(cases__ambito__in=s.ambiti(Role.COORDINATOR)),
@@ -323,8 +326,20 @@ RULES: dict[str, dict[Action, Rule]] = {
     "beneficiaries.case": {
         Action.LIST: _case_scope(""),
         Action.READ: _case_scope(""),
-        Action.CREATE: _case_workers,
-        Action.CHANGE: _case_scope(""),
+        # A case is opened by a service for itself: at an organisation where the person
+        # works as social worker or coordinator.
+        Action.CREATE: when(
+            lambda s: s.has(Role.OPERATOR, Role.COORDINATOR),
+            lambda s: Q(organisation__in=s.orgs(Role.OPERATOR, Role.COORDINATOR)),
+        ),
+        Action.CHANGE: _case_scope("", via_referral=False),
+    },
+    # Need tags are a shared vocabulary: case workers use them, network admins curate them.
+    "beneficiaries.needtag": {
+        Action.LIST: _case_workers,
+        Action.READ: _case_workers,
+        Action.CREATE: roles(Role.NETWORK_ADMIN),
+        Action.CHANGE: roles(Role.NETWORK_ADMIN),
     },
     "beneficiaries.diarynote": {
         Action.LIST: _confidential_scope,
@@ -454,7 +469,12 @@ def require(
 
 def _unsaved_matches(obj: models.Model, q: Q) -> bool:
     """Check a Q on simple field lookups against an unsaved object (e.g. a membership
-    about to be created): each leaf ``field`` / ``field__in`` compared in Python."""
+    about to be created): each leaf ``field`` / ``field__in`` compared in Python.
+
+    Rules that follow relations (``person__cases__assignments__worker``) cannot be checked
+    on an object that does not exist yet: this raises ValueError for them, and services
+    creating such parts (a diary note, a tie) ask instead about the record they belong to
+    (CHANGE on the person or READ on the case), whose scope is the same."""
 
     def check(node: Any) -> bool:
         if isinstance(node, Q):

@@ -230,6 +230,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "legami.audit_retention",
         "schedule": crontab(minute=37, hour=3),
     },
+    "anonymise-closed-files": {
+        "task": "beneficiaries.anonymise_closed_files",
+        "schedule": crontab(minute=7, hour=4),
+    },
 }
 
 INVITATION_EXPIRY_DAYS = _int("INVITATION_EXPIRY_DAYS", 7, minimum=1)
@@ -239,6 +243,12 @@ INVITATION_EXPIRY_DAYS = _int("INVITATION_EXPIRY_DAYS", 7, minimum=1)
 AUDIT_ACCESS_LOG_RETENTION_MONTHS = _int("AUDIT_ACCESS_LOG_RETENTION_MONTHS", 24, minimum=1)
 AUDIT_CHANGE_LOG_RETENTION_MONTHS = _int("AUDIT_CHANGE_LOG_RETENTION_MONTHS", 0)
 LEGAMI_TRUST_X_FORWARDED_FOR = _bool("TRUST_X_FORWARDED_FOR", False)
+
+# --- Case files (beneficiaries) ---------------------------------------------------------------
+# A file whose cases are all closed is anonymised this many months after the last closure.
+CASE_FILE_RETENTION_MONTHS = _int("CASE_FILE_RETENTION_MONTHS", 60, minimum=1)
+# The largest case list (CSV or XLSX) a coordinator may upload for import, in bytes.
+CASE_IMPORT_MAX_BYTES = _int("CASE_IMPORT_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
 
 # --- Mail ---------------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ api_v1 = [
     path("me/", api.MeView.as_view(), name="me"),
     *router.urls,
     path("", include("partners.api_urls")),
+    path("", include("beneficiaries.api_urls")),
 ]
 
 core = (

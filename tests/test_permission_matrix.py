@@ -28,8 +28,8 @@ EXCLUDED_PREFIXES = {
 
 def all_rows() -> list[Row]:
     collected: list[Row] = []
-    for path in sorted(TESTS.glob("*/test_permissions.py")):
-        module = importlib.import_module(f"tests.{path.parent.name}.test_permissions")
+    for path in sorted(TESTS.glob("*/test_permissions*.py")):
+        module = importlib.import_module(f"tests.{path.parent.name}.{path.stem}")
         collected.extend(module.ROWS)
     return collected
 

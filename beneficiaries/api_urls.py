@@ -1,0 +1,15 @@
+"""API routes of the case file's ecomap and assessments. The root URLconf includes this
+module by name inside its /api/v1/ list (``path("", include("beneficiaries.api_urls"))``),
+so that ``legami`` imports no app and the routes share the "v1" namespace."""
+
+from rest_framework.routers import SimpleRouter
+
+from beneficiaries import api
+
+PERSON = r"persons/(?P<public_id>[0-9a-fA-F-]{36})"
+
+router = SimpleRouter()
+router.register(PERSON + "/ties", api.TieViewSet, basename="person-tie")
+router.register(PERSON + "/assessments", api.AssessmentViewSet, basename="person-assessment")
+
+urlpatterns = router.urls
