@@ -30,7 +30,7 @@ from beneficiaries.forms import (
 )
 from beneficiaries.models import Case, CaseAssignment, CaseStage, Person, Referral
 from beneficiaries.services import cases as services
-from beneficiaries.views.common import back_to, form_error_text, person_or_404, report
+from beneficiaries.views.common import back_to, form_error_text, person_or_404, report, run_form
 from legami.policy import Action, allowed, visible_to
 
 
@@ -40,19 +40,6 @@ def _case_of(request: HttpRequest, person: Person, pk: int) -> Case:
         pk=pk,
         person=person,
     )
-
-
-def _run(request: HttpRequest, person: Person, tab: str, form: Any, call: Any, done: str):
-    if not form.is_valid():
-        messages.error(request, form_error_text(form))
-        return back_to(person, tab)
-    try:
-        call(form.cleaned_data)
-    except ValidationError as exc:
-        report(request, exc)
-    else:
-        messages.success(request, done)
-    return back_to(person, tab)
 
 
 @login_required
@@ -79,13 +66,13 @@ def case_open(request: HttpRequest, public_id: UUID) -> HttpResponse:
                 actor=request.user,
             )
 
-    return _run(
+    return run_form(
         request,
-        person,
-        "anagrafica",
-        CaseOpenForm(request.POST, user=request.user),
-        call,
-        gettext("The case has been opened."),
+        person=person,
+        tab="anagrafica",
+        form=CaseOpenForm(request.POST, user=request.user),
+        call=call,
+        done=gettext("The case has been opened."),
     )
 
 
@@ -96,15 +83,15 @@ def case_assign(request: HttpRequest, public_id: UUID, pk: int) -> HttpResponse:
     person = person_or_404(request, public_id)
     case = _case_of(request, person, pk)
     form = AssignForm(request.POST, organisation=case.organisation, prefix=f"c{case.pk}")
-    return _run(
+    return run_form(
         request,
-        person,
-        "anagrafica",
-        form,
-        lambda d: services.case_assign(
+        person=person,
+        tab="anagrafica",
+        form=form,
+        call=lambda d: services.case_assign(
             case=case, worker=d["worker"], kind=d["kind"], actor=request.user
         ),
-        gettext("The worker has been assigned."),
+        done=gettext("The worker has been assigned."),
     )
 
 
@@ -141,13 +128,13 @@ def case_stage(request: HttpRequest, public_id: UUID, pk: int) -> HttpResponse:
         else:
             services.case_advance(case=case, to_stage=data["to_stage"], actor=request.user)
 
-    return _run(
+    return run_form(
         request,
-        person,
-        "anagrafica",
-        StageForm(request.POST),
-        call,
-        gettext("The stage of the case has been changed."),
+        person=person,
+        tab="anagrafica",
+        form=StageForm(request.POST),
+        call=call,
+        done=gettext("The stage of the case has been changed."),
     )
 
 
@@ -157,13 +144,13 @@ def diary_add(request: HttpRequest, public_id: UUID, pk: int) -> HttpResponse:
     """Write a note in the diary of one of the person's cases."""
     person = person_or_404(request, public_id)
     case = _case_of(request, person, pk)
-    return _run(
+    return run_form(
         request,
-        person,
-        "diary",
-        DiaryNoteForm(request.POST),
-        lambda d: services.diary_note_add(case=case, actor=request.user, **d),
-        gettext("The note has been added to the diary."),
+        person=person,
+        tab="diary",
+        form=DiaryNoteForm(request.POST),
+        call=lambda d: services.diary_note_add(case=case, actor=request.user, **d),
+        done=gettext("The note has been added to the diary."),
     )
 
 
@@ -173,13 +160,13 @@ def referral_request(request: HttpRequest, public_id: UUID, pk: int) -> HttpResp
     """Refer one of the person's cases to another organisation."""
     person = person_or_404(request, public_id)
     case = _case_of(request, person, pk)
-    return _run(
+    return run_form(
         request,
-        person,
-        "referrals",
-        ReferralForm(request.POST),
-        lambda d: services.referral_request(case=case, actor=request.user, **d),
-        gettext("The referral has been requested."),
+        person=person,
+        tab="referrals",
+        form=ReferralForm(request.POST),
+        call=lambda d: services.referral_request(case=case, actor=request.user, **d),
+        done=gettext("The referral has been requested."),
     )
 
 

@@ -69,3 +69,20 @@ def add_service_errors(form: Any, exc: ValidationError) -> None:
 
 def report(request: HttpRequest, exc: ValidationError) -> None:
     messages.error(request, error_text(exc))
+
+
+def run_form(
+    request: HttpRequest, *, person: Person, tab: str, form: Any, call: Any, done: str
+) -> HttpResponse:
+    """Run ``call(cleaned_data)`` for a valid form and go back to the person's tab,
+    reporting the form's or the service's refusal as a message."""
+    if not form.is_valid():
+        messages.error(request, form_error_text(form))
+        return back_to(person, tab)
+    try:
+        call(form.cleaned_data)
+    except ValidationError as exc:
+        report(request, exc)
+    else:
+        messages.success(request, done)
+    return back_to(person, tab)

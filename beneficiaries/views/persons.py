@@ -42,9 +42,9 @@ from beneficiaries.views.common import (
     TABS,
     add_service_errors,
     back_to,
-    form_error_text,
     person_or_404,
     report,
+    run_form,
 )
 from legami.audit import audit_read
 from legami.policy import Action, allowed
@@ -236,35 +236,18 @@ def person_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return render(request, "beneficiaries/person_edit.html", {"person": person, "form": form})
 
 
-def _post_form(
-    request: HttpRequest, form: Any, tab: str, person: Person, call: Any, done: str
-) -> HttpResponse:
-    """Run ``call(cleaned_data)`` for a valid form and go back to the tab, reporting
-    the form's or the service's refusal as a message."""
-    if not form.is_valid():
-        messages.error(request, form_error_text(form))
-        return back_to(person, tab)
-    try:
-        call(form.cleaned_data)
-    except ValidationError as exc:
-        report(request, exc)
-    else:
-        messages.success(request, done)
-    return back_to(person, tab)
-
-
 @login_required
 @require_POST
 def household_add(request: HttpRequest, public_id: UUID) -> HttpResponse:
     """Add a member to the household."""
     person = person_or_404(request, public_id)
-    return _post_form(
+    return run_form(
         request,
-        HouseholdMemberForm(request.POST),
-        "household",
-        person,
-        lambda data: services.household_member_add(actor=request.user, person=person, **data),
-        gettext("The member has been added to the household."),
+        person=person,
+        tab="household",
+        form=HouseholdMemberForm(request.POST),
+        call=lambda data: services.household_member_add(actor=request.user, person=person, **data),
+        done=gettext("The member has been added to the household."),
     )
 
 
@@ -300,13 +283,13 @@ def restriction(request: HttpRequest, public_id: UUID) -> HttpResponse:
 def consent_give(request: HttpRequest, public_id: UUID) -> HttpResponse:
     """Record a consent."""
     person = person_or_404(request, public_id)
-    return _post_form(
+    return run_form(
         request,
-        ConsentForm(request.POST),
-        "consents",
-        person,
-        lambda data: case_services.consent_give(actor=request.user, person=person, **data),
-        gettext("The consent has been recorded."),
+        person=person,
+        tab="consents",
+        form=ConsentForm(request.POST),
+        call=lambda data: case_services.consent_give(actor=request.user, person=person, **data),
+        done=gettext("The consent has been recorded."),
     )
 
 
