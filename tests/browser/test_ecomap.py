@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from playwright.sync_api import expect
 
-from beneficiaries.models import Assessment, Tie
+from beneficiaries.models import Assessment, Person, Tie
 from legami.roles import Role
 from tests.beneficiaries.factories import assign
 
@@ -97,5 +97,72 @@ def test_a_worker_draws_the_ecomap_and_records_an_assessment(worker_page):
         "Boolean(window.Chart.getChart(document.querySelector("
         "'canvas[data-assessment-chart=\"lsns6\"]')))"
     )
+    assert Assessment.objects.get(person=person).total == 12
+    assert page.console_errors == []
+
+
+def test_a_worker_opens_a_new_file_then_draws_ties_and_assesses(
+    page, live_server, make_user, enable_totp
+):
+    """From the new-file form to the chart: the social worker creates the person (with a
+    real codice fiscale, whose birth date and sex Legami derives), adds three ties on the
+    ecomap and an LSNS-6 assessment, and sees the trend chart."""
+    from legami.models import Ambito, Comune
+
+    ambito = Ambito.objects.create(code="cremona", name="Ambito di Cremona", managing_body="ASC")
+    Comune.objects.create(belfiore_code="D150", name="Cremona", province="CR", ambito=ambito)
+    worker = make_user("operatrice@example.org", role=Role.OPERATOR)
+    worker.memberships.get().organisation.ambiti.add(ambito)
+    enable_totp(worker)
+    client = Client()
+    client.force_login(worker)
+    page.context.add_cookies(
+        [
+            {
+                "name": "sessionid",
+                "value": client.cookies["sessionid"].value,
+                "url": live_server.url,
+            },
+            {"name": "django_language", "value": "en", "url": live_server.url},
+        ]
+    )
+
+    # Given the new-file form
+    page.goto("/cases/new/")
+    page.get_by_label("first name").fill("Mario")
+    page.get_by_label("last name").fill("Rossi")
+    page.get_by_role("textbox", name="Codice fiscale").fill("RSSMRA80A01D150J")
+    page.get_by_label("Service taking charge").select_option(index=1)
+    page.get_by_label("Ambito").select_option(label="Ambito di Cremona")
+    page.get_by_role("button", name="Open the file").click()
+
+    # Then the person's page opens, with the data derived from the codice fiscale
+    expect(page).to_have_url(re.compile(r"/cases/p/[0-9a-f-]{36}/"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Rossi")
+    public_id = page.url.split("/cases/p/")[1].split("/")[0]
+    person = Person.objects.get(public_id=public_id)
+    assert str(person.birth_date) == "1980-01-01" and person.sex == "M"
+
+    # When the worker adds three ties on the ecomap
+    page.goto(f"/cases/p/{public_id}/ecomap/")
+    for label, kind in [("Anna, sister", "family"), ("Marco", "friend"), ("Caritas", "service")]:
+        form = page.get_by_role("form", name="Add a tie")
+        form.get_by_label("who").fill(label)
+        form.get_by_label("kind").select_option(kind)
+        form.get_by_role("button", name="Add the tie").click()
+        expect(page.get_by_role("row", name=re.compile(re.escape(label)))).to_be_visible()
+    expect(page.locator("svg.ecomap-svg .ecomap-tie")).to_have_count(3)
+
+    # And records an LSNS-6 assessment
+    page.goto(f"/cases/p/{public_id}/assessments/")
+    form = page.get_by_role("form", name="Record an LSNS-6 assessment")
+    for n in range(6):
+        group = form.get_by_role("group").nth(n)
+        group.get_by_text("two", exact=True).click()
+    form.get_by_role("button", name="Record the assessment").click()
+
+    # Then the chart is drawn by Chart.js and the assessment is stored with its score
+    chart = page.locator('canvas[data-assessment-chart="lsns6"]')
+    expect(chart).to_have_attribute("data-drawn", "true")
     assert Assessment.objects.get(person=person).total == 12
     assert page.console_errors == []
