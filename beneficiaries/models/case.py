@@ -32,7 +32,9 @@ COMMUNITY_CHANNELS = frozenset({IntakeChannel.COMMUNITY_LAB, IntakeChannel.PARTN
 class Intake(models.Model):
     """An access or report (accesso / segnalazione) that may lead to taking charge."""
 
-    person = models.ForeignKey(Person, related_name="intakes", on_delete=models.PROTECT)
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), related_name="intakes", on_delete=models.PROTECT
+    )
     organisation = models.ForeignKey(
         Organisation, verbose_name=_("service"), related_name="+", on_delete=models.PROTECT
     )
@@ -96,7 +98,9 @@ class ClosureReason(models.TextChoices):
 class Case(models.Model):
     """Taking charge of a person (presa in carico) by a service of the network."""
 
-    person = models.ForeignKey(Person, related_name="cases", on_delete=models.PROTECT)
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), related_name="cases", on_delete=models.PROTECT
+    )
     organisation = models.ForeignKey(
         Organisation, verbose_name=_("service"), related_name="+", on_delete=models.PROTECT
     )
@@ -153,7 +157,9 @@ class CaseAssignment(models.Model):
         LEAD = "lead", _("case manager")
         SUPPORT = "support", _("support")
 
-    case = models.ForeignKey(Case, related_name="assignments", on_delete=models.CASCADE)
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), related_name="assignments", on_delete=models.CASCADE
+    )
     worker = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("worker"),
@@ -199,7 +205,9 @@ class DiaryNote(models.Model):
     """A dated entry of the case diary; a confidential one is read only by the workers
     assigned to the case and the coordinator."""
 
-    case = models.ForeignKey(Case, related_name="notes", on_delete=models.CASCADE)
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), related_name="notes", on_delete=models.CASCADE
+    )
     date = models.DateField(_("date"), default=timezone.localdate)
     category = models.CharField(_("category"), max_length=20, choices=DiaryCategory.choices)
     text = models.TextField(_("text"))
@@ -236,7 +244,9 @@ class Referral(models.Model):
     While it is accepted and open, the receiving organisation's assigned worker can see
     the file."""
 
-    case = models.ForeignKey(Case, related_name="referrals", on_delete=models.CASCADE)
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), related_name="referrals", on_delete=models.CASCADE
+    )
     to_organisation = models.ForeignKey(
         Organisation, verbose_name=_("to"), related_name="+", on_delete=models.PROTECT
     )

@@ -22,7 +22,9 @@ class ConsentKind(models.TextChoices):
 class Consent(models.Model):
     """A consent given (or a notice handed over) on a date, until withdrawn."""
 
-    person = models.ForeignKey(Person, related_name="consents", on_delete=models.CASCADE)
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), related_name="consents", on_delete=models.CASCADE
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=ConsentKind.choices)
     given_on = models.DateField(_("given on"), default=timezone.localdate)
     notice_version = models.CharField(_("version of the notice"), max_length=40, blank=True)

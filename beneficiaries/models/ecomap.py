@@ -55,7 +55,9 @@ class TieFrequency(models.TextChoices):
 class Tie(models.Model):
     """One tie of the person's ecomap."""
 
-    person = models.ForeignKey(Person, related_name="ties", on_delete=models.CASCADE)
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), related_name="ties", on_delete=models.CASCADE
+    )
     label = models.CharField(
         _("who"), max_length=120, help_text=_('A name or a description, e.g. "Anna, sister".')
     )
@@ -121,7 +123,9 @@ class Tie(models.Model):
 class EcomapSnapshot(models.Model):
     """The ecomap as it was on a day, frozen, to compare over time."""
 
-    person = models.ForeignKey(Person, related_name="ecomap_snapshots", on_delete=models.CASCADE)
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), related_name="ecomap_snapshots", on_delete=models.CASCADE
+    )
     taken_on = models.DateField(_("date"), default=timezone.localdate)
     ties = models.JSONField(_("ties"), default=list)
     note = models.CharField(_("note"), max_length=300, blank=True)
@@ -147,7 +151,9 @@ class Assessment(models.Model):
     """An isolation assessment: the answers, and the scores computed from them by the
     service (``beneficiaries.scoring``)."""
 
-    person = models.ForeignKey(Person, related_name="assessments", on_delete=models.CASCADE)
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), related_name="assessments", on_delete=models.CASCADE
+    )
     kind = models.CharField(_("scale"), max_length=10, choices=AssessmentKind.choices)
     date = models.DateField(_("date"), default=timezone.localdate)
     answers = models.JSONField(_("answers"))

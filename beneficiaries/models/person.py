@@ -169,7 +169,9 @@ class Person(models.Model):
 class PersonArea(models.Model):
     """One vulnerability area of a person (a person may have several)."""
 
-    person = models.ForeignKey(Person, related_name="areas", on_delete=models.CASCADE)
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), related_name="areas", on_delete=models.CASCADE
+    )
     area = models.CharField(_("area"), max_length=20, choices=VulnerabilityArea.choices)
 
     class Meta:
@@ -186,7 +188,9 @@ class PersonArea(models.Model):
 class HouseholdMember(models.Model):
     """A member of the person's household: another person on file, or just named."""
 
-    person = models.ForeignKey(Person, related_name="household", on_delete=models.CASCADE)
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), related_name="household", on_delete=models.CASCADE
+    )
     relation = models.CharField(_("relation"), max_length=20, choices=HouseholdRelation.choices)
     member = models.ForeignKey(
         Person,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import re
 import uuid
 from typing import Any
 
@@ -22,6 +23,8 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from beneficiaries.models import (
@@ -379,11 +382,23 @@ def _pdf_fonts() -> tuple[str, str]:
     return "DejaVuSans", "DejaVuSans-Bold"
 
 
+_ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?)?$")
+
+
 def _cell(value: Any) -> str:
+    """A value of the export as a person reads it: dates and times in Italian form and in
+    Europe/Rome (the JSON keeps ISO 8601 in UTC)."""
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
         return gettext("yes") if value else gettext("no")
+    if isinstance(value, str) and _ISO_MOMENT.match(value):
+        moment = parse_datetime(value)
+        if moment is not None and "T" in value:
+            return date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
+        day = parse_date(value)
+        if day is not None:
+            return date_format(day, "SHORT_DATE_FORMAT")
     if isinstance(value, dict | list):
         import json
 
@@ -465,7 +480,7 @@ def person_export_pdf(*, data: dict[str, Any]) -> bytes:
             gettext("Record %(public_id)s, exported on %(at)s by %(by)s.")
             % {
                 "public_id": data["person"].get("public_id", ""),
-                "at": data["generated_at"],
+                "at": _cell(data["generated_at"]),
                 "by": data["generated_by"],
             }
         ),

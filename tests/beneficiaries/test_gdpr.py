@@ -153,3 +153,16 @@ def test_the_pdf_falls_back_to_helvetica_without_dejavu(file, coordinator, monke
         data=gdpr.person_export_data(person=file["person"], actor=coordinator)
     )
     assert pdf.startswith(b"%PDF") and b"Helvetica" in pdf
+
+
+def test_the_pdf_shows_dates_and_times_as_people_read_them():
+    """The JSON keeps ISO 8601 in UTC; the PDF shows Italian dates in Europe/Rome."""
+    from django.utils import translation
+
+    from beneficiaries.services.gdpr import _cell
+
+    with translation.override("it"):
+        assert _cell("2026-11-29T05:23:38.138578+00:00") == "29/11/2026 06:23"
+        assert _cell("1979-05-28") == "28/05/1979"
+        assert _cell("Via Roma 1") == "Via Roma 1"
+        assert _cell(None) == "—"
