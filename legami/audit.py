@@ -247,26 +247,50 @@ def audit_history(obj: models.Model) -> models.QuerySet[ChangeEvent]:
     return ChangeEvent.objects.filter(target_type=_label(obj), target_id=str(obj.pk))
 
 
-def audit_purge(*, access_before: dt.datetime, changes_before: dt.datetime | None = None) -> int:
-    """Delete access-log rows (and, if given, change rows) older than the limits.
+@contextmanager
+def _purging() -> Iterator[None]:
+    """A transaction in which the append-only trigger lets DELETEs of audit rows through.
 
-    The only way audit rows are ever deleted: on PostgreSQL the append-only trigger lets
-    a DELETE through only inside this transaction.
-    """
+    On PostgreSQL the switch is ``SET LOCAL``: it is turned off again at the end, since
+    inside a larger transaction it would otherwise last until that one ends (on an error
+    the savepoint's rollback undoes it)."""
     postgresql = connection.vendor == "postgresql"
     with transaction.atomic():
         if postgresql:
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL legami.audit_purge = 'on'")
+        yield
+        if postgresql:
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL legami.audit_purge = 'off'")
+
+
+def audit_purge(*, access_before: dt.datetime, changes_before: dt.datetime | None = None) -> int:
+    """Delete access-log rows (and, if given, change rows) older than the limits: the
+    retention job. With ``audit_forget``, the only ways audit rows are ever deleted."""
+    with _purging():
         deleted, _ = AccessEvent.objects.filter(at__lt=access_before).delete()
         if changes_before is not None:
             more, _ = ChangeEvent.objects.filter(at__lt=changes_before).delete()
             deleted += more
-        if postgresql:
-            # Off again at once: inside a larger transaction SET LOCAL would otherwise
-            # last until that one ends. (On an error the savepoint's rollback undoes it.)
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL legami.audit_purge = 'off'")
+    return deleted
+
+
+def audit_forget(*, records: Iterable[models.Model]) -> int:
+    """Delete the change history of ``records``, whose personal data is being erased
+    (anonymisation at the end of retention): the history holds the old values, names
+    included. The access log holds no content and is left to its own retention."""
+    by_type: dict[str, list[str]] = {}
+    for obj in records:
+        by_type.setdefault(_label(obj), []).append(str(obj.pk))
+    deleted = 0
+    with _purging():
+        for target_type, ids in by_type.items():
+            for start in range(0, len(ids), 500):
+                count, _ = ChangeEvent.objects.filter(
+                    target_type=target_type, target_id__in=ids[start : start + 500]
+                ).delete()
+                deleted += count
     return deleted
 
 

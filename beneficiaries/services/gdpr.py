@@ -42,7 +42,7 @@ from beneficiaries.models import (
     Referral,
     Tie,
 )
-from legami.audit import audit_change
+from legami.audit import audit_change, audit_forget
 from legami.models import AccessEvent, ChangeEvent
 
 logger = logging.getLogger(__name__)
@@ -285,6 +285,9 @@ def person_anonymise(*, person: Person, actor: Any = None) -> Person:
             snapshot.note = ""
         EcomapSnapshot.objects.bulk_update(snapshots, ["ties", "note"])
         person.assessments.update(note="")
+        # The change history of the file holds the values just erased: it goes too, and
+        # a single event records that the file was anonymised.
+        audit_forget(records=_file_records(person))
         audit_change(
             obj=person,
             action=ChangeEvent.Action.STATE,
@@ -293,6 +296,25 @@ def person_anonymise(*, person: Person, actor: Any = None) -> Person:
             actor=actor,
         )
     return person
+
+
+def _file_records(person: Person) -> list[models.Model]:
+    """The person and every record of their file, for forgetting their history."""
+    cases = list(person.cases.all())
+    return [
+        person,
+        *cases,
+        *DiaryNote.objects.filter(case__person=person),
+        *Referral.objects.filter(case__person=person),
+        *CaseAssignment.objects.filter(case__person=person),
+        *person.intakes.all(),
+        *person.household.all(),
+        *person.consents.all(),
+        *person.ties.all(),
+        *person.ecomap_snapshots.all(),
+        *person.assessments.all(),
+        *person.areas.all(),
+    ]
 
 
 def _scrub_snapshot_tie(tie: Any) -> Any:

@@ -179,3 +179,24 @@ def test_batches_cover_every_due_file(settings):
         _closed_case(person, dt.date(2020, 1, 1))
     assert persons_anonymise_due(today=TODAY, batch_size=2) == 5
     assert Person.objects.filter(anonymised_at__isnull=True).count() == 0
+
+
+@pytest.mark.django_db
+def test_anonymisation_forgets_the_change_history_that_holds_the_old_values():
+    """The history of the file held the names just erased: it goes, through the
+    append-only trigger's one door, and a single event records the anonymisation."""
+    from legami.audit import audit_change
+
+    person = PersonFactory(first_name="Nicolò", last_name="Dell'Acqua")
+    case = _closed_case(person, dt.date(2020, 1, 10))
+    audit_change(obj=person, action="create", changes={"last_name": [None, "Dell'Acqua"]})
+    audit_change(obj=case, action="state", changes={"stage": ["monitoring", "closed"]})
+    unrelated = PersonFactory(last_name="Altri")
+    kept = audit_change(obj=unrelated, action="create", changes={"last_name": [None, "Altri"]})
+
+    person_anonymise(person=person)
+
+    history = ChangeEvent.objects.exclude(pk=kept.pk)
+    assert [(e.target_type, e.note) for e in history] == [("beneficiaries.person", "anonymised")]
+    assert not ChangeEvent.objects.filter(changes__icontains="Dell").exclude(pk=kept.pk).exists()
+    assert ChangeEvent.objects.filter(pk=kept.pk).exists()
