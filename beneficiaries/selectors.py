@@ -24,7 +24,7 @@ from beneficiaries.models import (
 from legami.policy import Action, visible_to
 
 
-def _latest_lsns6_at_risk() -> Subquery:
+def latest_lsns6_at_risk() -> Subquery:
     return Subquery(
         Assessment.objects.filter(person=OuterRef("pk"), kind=AssessmentKind.LSNS6)
         .order_by("-date", "-id")
@@ -58,7 +58,7 @@ def person_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet
         qs = qs.filter(Q(residence_comune=filters["comune"]) | Q(domicile_comune=filters["comune"]))
     if filters.get("area"):
         qs = qs.filter(areas__area=filters["area"])
-    qs = qs.annotate(at_risk=_latest_lsns6_at_risk())
+    qs = qs.annotate(at_risk=latest_lsns6_at_risk())
     if filters.get("at_risk"):
         qs = qs.filter(at_risk=True)
     search = (filters.get("search") or "").strip()
@@ -87,7 +87,7 @@ def person_detail(*, user: Any, public_id: UUID | str) -> Person | None:
     return (
         visible_to(user, Person, Action.READ)
         .filter(public_id=public_id, anonymised_at__isnull=True)
-        .annotate(at_risk=_latest_lsns6_at_risk())
+        .annotate(at_risk=latest_lsns6_at_risk())
         .select_related("birth_comune", "residence_comune", "domicile_comune", "created_by")
         .prefetch_related("areas", "need_tags")
         .first()

@@ -1,0 +1,19 @@
+"""The API of the case file under /api/v1/ (routes in ``beneficiaries.api_urls``)."""
+
+from beneficiaries.api.common import PERSON_PARAMETER, PersonPartMixin, service_errors
+from beneficiaries.api.ecomap import AssessmentViewSet, TieViewSet
+from beneficiaries.api.parts import ConsentViewSet, DiaryNoteViewSet, ReferralViewSet
+from beneficiaries.api.persons import CaseViewSet, PersonViewSet
+
+__all__ = [
+    "PERSON_PARAMETER",
+    "AssessmentViewSet",
+    "CaseViewSet",
+    "ConsentViewSet",
+    "DiaryNoteViewSet",
+    "PersonPartMixin",
+    "PersonViewSet",
+    "ReferralViewSet",
+    "TieViewSet",
+    "service_errors",
+]
