@@ -49,6 +49,30 @@ def current_context() -> RequestContext | None:
     return _current.get()
 
 
+@dataclass(frozen=True)
+class AuditBatch:
+    id: uuid.UUID
+    note: str = ""
+
+
+_batch: contextvars.ContextVar[AuditBatch | None] = contextvars.ContextVar(
+    "legami_audit_batch", default=None
+)
+
+
+@contextmanager
+def audit_batch(*, note: str = "") -> Iterator[AuditBatch]:
+    """Tie together the changes the services record inside the block (an import, say):
+    each ``audit_change`` row gets the batch id, and ``note`` when the service gave
+    none. One row per change stays the services' own."""
+    batch = AuditBatch(id=uuid.uuid4(), note=note)
+    token = _batch.set(batch)
+    try:
+        yield batch
+    finally:
+        _batch.reset(token)
+
+
 @contextmanager
 def request_context(ctx: RequestContext) -> Iterator[RequestContext]:
     token = _current.set(ctx)
@@ -162,7 +186,12 @@ def audit_change(
     actor: Any = None,
     batch: uuid.UUID | None = None,
 ) -> ChangeEvent:
-    """Record that ``obj`` was created, changed, deleted or moved to another state."""
+    """Record that ``obj`` was created, changed, deleted or moved to another state
+    (inside ``audit_batch``, under that batch)."""
+    current = _batch.get()
+    if current is not None:
+        batch = batch or current.id
+        note = note or current.note
     return ChangeEvent.objects.create(
         **_actor_fields(_actor(actor)),
         **_request_fields(),

@@ -2,7 +2,13 @@
 
 from beneficiaries.api.common import PERSON_PARAMETER, PersonPartMixin, service_errors
 from beneficiaries.api.ecomap import AssessmentViewSet, TieViewSet
-from beneficiaries.api.parts import ConsentViewSet, DiaryNoteViewSet, ReferralViewSet
+from beneficiaries.api.parts import (
+    ConsentViewSet,
+    DiaryNoteViewSet,
+    HouseholdMemberViewSet,
+    IntakeViewSet,
+    ReferralViewSet,
+)
 from beneficiaries.api.persons import CaseViewSet, PersonViewSet
 
 __all__ = [
@@ -11,6 +17,8 @@ __all__ = [
     "CaseViewSet",
     "ConsentViewSet",
     "DiaryNoteViewSet",
+    "HouseholdMemberViewSet",
+    "IntakeViewSet",
     "PersonPartMixin",
     "PersonViewSet",
     "ReferralViewSet",

@@ -1,13 +1,15 @@
-"""API of the diary, referrals and consents of a person, under
+"""API of the diary, referrals, consents, household and intakes of a person, under
 /api/v1/persons/<public_id>/: the same rules as the person page, every change through the
-services in ``beneficiaries.services.cases``, every list in the access log (action "api")."""
+services in ``beneficiaries.services.cases`` and ``.persons``, every list in the access log
+(action "api")."""
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -18,12 +20,17 @@ from beneficiaries.models import (
     Case,
     Consent,
     DiaryNote,
+    HouseholdMember,
+    Intake,
+    Person,
     Referral,
 )
 from beneficiaries.services import cases as case_services
+from beneficiaries.services import persons as person_services
 from legami.api_permissions import PolicyViewSetMixin
-from legami.models import User
+from legami.models import Ambito, User
 from legami.policy import Action, visible_to
+from partners.models import Organisation
 
 
 class CaseOfPersonField(serializers.PrimaryKeyRelatedField):
@@ -272,3 +279,136 @@ class ConsentViewSet(
                 consent=consent, actor=request.user, on=form.validated_data.get("withdrawn_on")
             )
         return Response(ConsentSerializer(consent).data)
+
+
+@extend_schema_field(OpenApiTypes.UUID)
+class VisiblePersonField(serializers.SlugRelatedField):
+    """Another person on file, by public id, among those the user may read."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(slug_field="public_id", **kwargs)
+
+    def get_queryset(self) -> QuerySet[Person]:
+        view = self.context.get("view")
+        if view is None or getattr(view, "swagger_fake_view", False):
+            return Person.objects.none()
+        return visible_to(view.request.user, Person, Action.READ)
+
+
+class HouseholdMemberSerializer(serializers.ModelSerializer[HouseholdMember]):
+    member = VisiblePersonField(
+        required=False,
+        allow_null=True,
+        help_text="Public id of the member when they are on file too.",
+    )
+
+    class Meta:
+        model = HouseholdMember
+        fields = ["id", "relation", "member", "first_name", "last_name", "birth_year", "cohabiting"]
+        extra_kwargs: ClassVar[dict[str, Any]] = {
+            "birth_year": {"min_value": 1900, "max_value": 2100}
+        }
+        validators: ClassVar[list[Any]] = []  # the service checks the name and the member
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[PERSON_PARAMETER]),
+    create=extend_schema(parameters=[PERSON_PARAMETER]),
+    destroy=extend_schema(parameters=[PERSON_PARAMETER]),
+)
+class HouseholdMemberViewSet(
+    PolicyViewSetMixin,
+    PersonPartMixin,
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet[HouseholdMember],
+):
+    """The household of a person: other people on file (``member``) or just named.
+    Whoever may change the person's file adds and removes members."""
+
+    policy_resource = "beneficiaries.householdmember"
+    serializer_class = HouseholdMemberSerializer
+    audit_purpose = "household API"
+
+    def get_queryset(self) -> QuerySet[HouseholdMember]:
+        if getattr(self, "swagger_fake_view", False):
+            return HouseholdMember.objects.none()
+        return (
+            visible_to(self.request.user, HouseholdMember, self.policy_action())
+            .filter(person=self.person())
+            .select_related("member")
+            .order_by("pk")
+        )
+
+    def perform_create(self, serializer: Any) -> None:
+        with service_errors():
+            serializer.instance = person_services.household_member_add(
+                actor=self.request.user, person=self.person(), **serializer.validated_data
+            )
+
+    def perform_destroy(self, instance: HouseholdMember) -> None:
+        with service_errors():
+            person_services.household_member_remove(
+                actor=self.request.user, household_member=instance
+            )
+
+
+class IntakeSerializer(serializers.ModelSerializer[Intake]):
+    organisation = serializers.PrimaryKeyRelatedField(
+        queryset=Organisation.objects.filter(is_active=True),
+        help_text="The service the person came to (one the user works for).",
+    )
+    organisation_name = serializers.CharField(source="organisation.name", read_only=True)
+    ambito = serializers.PrimaryKeyRelatedField(queryset=Ambito.objects.filter(is_active=True))
+    ambito_name = serializers.CharField(source="ambito.name", read_only=True)
+    date = serializers.DateField(required=False)
+
+    class Meta:
+        model = Intake
+        fields = [
+            "id",
+            "date",
+            "channel",
+            "organisation",
+            "organisation_name",
+            "ambito",
+            "ambito_name",
+            "reported_by",
+            "reporting_organisation",
+            "first_needs",
+        ]
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[PERSON_PARAMETER]),
+    create=extend_schema(parameters=[PERSON_PARAMETER]),
+)
+class IntakeViewSet(
+    PolicyViewSetMixin,
+    PersonPartMixin,
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet[Intake],
+):
+    """The accesses and reports (intakes) of a person, newest first. Recording one is for
+    a service the user works for; it opens no case (see the cases endpoint)."""
+
+    policy_resource = "beneficiaries.intake"
+    serializer_class = IntakeSerializer
+    audit_purpose = "intakes API"
+
+    def get_queryset(self) -> QuerySet[Intake]:
+        if getattr(self, "swagger_fake_view", False):
+            return Intake.objects.none()
+        return (
+            visible_to(self.request.user, Intake, self.policy_action())
+            .filter(person=self.person())
+            .select_related("organisation", "ambito")
+        )
+
+    def perform_create(self, serializer: Any) -> None:
+        with service_errors():
+            serializer.instance = case_services.intake_create(
+                person=self.person(), actor=self.request.user, **serializer.validated_data
+            )

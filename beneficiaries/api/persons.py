@@ -128,6 +128,15 @@ class PersonSearchSerializer(serializers.Serializer[Any]):
     q = serializers.CharField(max_length=100, help_text="Name, surname or codice fiscale.")
 
 
+class RestrictionSerializer(serializers.Serializer[Any]):
+    """The restriction of processing (GDPR art. 18): on or off, and why."""
+
+    restricted = serializers.BooleanField()
+    reason = serializers.CharField(
+        max_length=300, required=False, default="", allow_blank=True, write_only=True
+    )
+
+
 class PersonFilterSerializer(serializers.Serializer[Any]):
     """The filters of the list (none identifies a person, so they may be in the address)."""
 
@@ -164,6 +173,7 @@ def _duplicate_outlines(user: Any, duplicates: list[Person]) -> list[dict[str, A
 @extend_schema_view(
     list=extend_schema(parameters=[PersonFilterSerializer]),
     search=extend_schema(request=PersonSearchSerializer),
+    restriction=extend_schema(request=RestrictionSerializer, responses=RestrictionSerializer),
     create=extend_schema(request=PersonCreateSerializer, responses={201: PersonSerializer}),
 )
 class PersonViewSet(
@@ -177,10 +187,14 @@ class PersonViewSet(
     """The files of the people the user may see (the same as the case list page). The
     search by name or codice fiscale is a POST, so that no name is ever in an address;
     a registration that looks like a person already on file answers 409 with an outline
-    of them, until it is sent again with ``force``."""
+    of them, until it is sent again with ``force``. Whoever may change a file turns the
+    restriction of its processing on and off (``restriction``)."""
 
     policy_resource = "beneficiaries.person"
-    policy_actions: ClassVar[dict[str, Action]] = {"search": Action.LIST}
+    policy_actions: ClassVar[dict[str, Action]] = {
+        "search": Action.LIST,
+        "restriction": Action.CHANGE,
+    }
     lookup_field = "public_id"
     lookup_value_regex = "[0-9a-fA-F-]{36}"
     http_method_names: ClassVar[list[str]] = ["get", "post", "patch", "head", "options"]  # type: ignore[misc]
@@ -190,6 +204,8 @@ class PersonViewSet(
             return PersonListSerializer
         if self.action == "create":
             return PersonCreateSerializer
+        if self.action == "restriction":
+            return RestrictionSerializer
         return PersonSerializer
 
     def get_queryset(self) -> QuerySet[Person]:
@@ -199,11 +215,13 @@ class PersonViewSet(
             filters = PersonFilterSerializer(data=self.request.query_params)
             filters.is_valid(raise_exception=True)
             return selectors.person_list(user=self.request.user, filters=filters.validated_data)
-        return (
-            visible_to(self.request.user, Person, Action.READ)
-            .filter(anonymised_at__isnull=True)
-            .annotate(at_risk=selectors.latest_lsns6_at_risk())
-            .prefetch_related("areas", "need_tags")
+        persons = visible_to(self.request.user, Person, Action.READ).filter(
+            anonymised_at__isnull=True
+        )
+        if self.action == "restriction":
+            return persons
+        return persons.annotate(at_risk=selectors.latest_lsns6_at_risk()).prefetch_related(
+            "areas", "need_tags"
         )
 
     def _listed(self, queryset: QuerySet[Person], purpose: str) -> Response:
@@ -226,6 +244,21 @@ class PersonViewSet(
         person = self.get_object()
         audit_read(objs=[person], action="api", purpose="person API")
         return Response(self.get_serializer(person).data)
+
+    @action(detail=True, methods=["post"])
+    def restriction(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Turn the restriction of processing (GDPR art. 18) of the file on or off."""
+        person = self.get_object()
+        form = RestrictionSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        change = (
+            person_services.person_restrict
+            if form.validated_data["restricted"]
+            else person_services.person_unrestrict
+        )
+        with service_errors():
+            person = change(actor=request.user, person=person, reason=form.validated_data["reason"])
+        return Response(RestrictionSerializer(person).data)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)

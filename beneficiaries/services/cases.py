@@ -84,11 +84,13 @@ def intake_create(
     reporting_organisation: Organisation | None = None,
     first_needs: str = "",
 ) -> Intake:
-    """Record an access or report of ``person`` at a service the actor works for."""
+    """Record an access or report of ``person`` at a service the actor works for (not
+    while the processing of their file is restricted)."""
     require(actor, Action.CREATE, Case)
     _require_works_at(actor, organisation)
     if person.cases.exists():
         require(actor, Action.CHANGE, person)
+    require_not_restricted(person)
     with transaction.atomic():
         intake = Intake.objects.create(
             person=person,
@@ -112,9 +114,11 @@ def case_open(
     actor: Any,
     intake: Intake | None = None,
     person: Person | None = None,
+    opened_on: dt.date | None = None,
 ) -> Case:
     """Take charge of a person (given, or the intake's) at a service the actor works
-    for, in the intake stage. A social worker who opens it becomes its case manager. A
+    for, in the intake stage, today or on ``opened_on`` (not in the future: a case list
+    brought over from paper). A social worker who opens it becomes its case manager. A
     service has at most one open case per person."""
     if intake is not None:
         person = intake.person
@@ -122,25 +126,36 @@ def case_open(
         raise ValueError("case_open needs an intake or a person")
     require(actor, Action.CREATE, Case)
     _require_works_at(actor, organisation)
+    opened_on = opened_on or timezone.localdate()
+    if opened_on > timezone.localdate():
+        raise ValidationError({"opened_on": _("The date of taking charge is in the future.")})
     if person.cases.exclude(stage=CaseStage.CLOSED).filter(organisation=organisation).exists():
         raise ValidationError(_("This service already has an open case for this person."))
     with transaction.atomic():
         case = Case.objects.create(
-            person=person, organisation=organisation, ambito=ambito, intake=intake
+            person=person,
+            organisation=organisation,
+            ambito=ambito,
+            intake=intake,
+            opened_on=opened_on,
         )
         _created(case, actor)
         if organisation.pk in subject_for(actor).orgs(Role.OPERATOR):
-            _assign(case=case, worker=actor, kind=CaseAssignment.Kind.LEAD, actor=actor)
+            _assign(
+                case=case, worker=actor, kind=CaseAssignment.Kind.LEAD, actor=actor, start=opened_on
+            )
     return case
 
 
-def _assign(*, case: Case, worker: Any, kind: str, actor: Any) -> CaseAssignment:
+def _assign(
+    *, case: Case, worker: Any, kind: str, actor: Any, start: dt.date | None = None
+) -> CaseAssignment:
     today = timezone.localdate()
     if kind == CaseAssignment.Kind.LEAD:
         for previous in case.assignments.filter(end__isnull=True, kind=CaseAssignment.Kind.LEAD):
             _end(previous, today, actor)
     assignment = CaseAssignment.objects.create(
-        case=case, worker=worker, kind=kind, start=today, assigned_by=actor
+        case=case, worker=worker, kind=kind, start=start or today, assigned_by=actor
     )
     _created(assignment, actor)
     return assignment
@@ -157,19 +172,26 @@ def _end(assignment: CaseAssignment, today: dt.date, actor: Any) -> None:
     )
 
 
-def case_assign(*, case: Case, worker: Any, kind: str, actor: Any) -> CaseAssignment:
-    """Assign a social worker or coordinator of the case's service to it. A new case
-    manager ends the previous one's assignment (the history is kept)."""
+def case_assign(
+    *, case: Case, worker: Any, kind: str, actor: Any, start: dt.date | None = None
+) -> CaseAssignment:
+    """Assign a social worker or coordinator of the case's service to it, from today or
+    from ``start`` (between the case's opening and today). A new case manager ends the
+    previous one's assignment (the history is kept)."""
     require(actor, Action.CHANGE, case)
     require_not_restricted(case.person)
     if case.stage == CaseStage.CLOSED:
         raise ValidationError(_("A closed case cannot be assigned."))
+    if start is not None and not case.opened_on <= start <= timezone.localdate():
+        raise ValidationError(
+            {"start": _("The assignment starts between the case's opening and today.")}
+        )
     if not _works_at(worker, case.organisation):
         raise ValidationError({"worker": _("This person does not work for the case's service.")})
     if case.assignments.filter(worker=worker, end__isnull=True).exists():
         raise ValidationError({"worker": _("This worker is already assigned to the case.")})
     with transaction.atomic():
-        return _assign(case=case, worker=worker, kind=kind, actor=actor)
+        return _assign(case=case, worker=worker, kind=kind, actor=actor, start=start)
 
 
 def case_unassign(*, assignment: CaseAssignment, actor: Any) -> CaseAssignment:

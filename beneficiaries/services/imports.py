@@ -7,8 +7,9 @@ Headers may be Italian or English (``cognome``/``last_name``, ``nome``, ``codice
 ``operatore``). A dry run reports each row's problems and writes nothing; a real run
 writes nothing unless every row is clean, or, with ``only_clean``, writes the clean rows.
 
-Persons and cases are created here with the ORM; once the persons and cases services
-exist, creation should go through them.
+Rows are created through the persons and cases services, with the same checks, policy
+and audit rows as a file opened on the page; the audit rows of one import share a batch
+id and the note "imported from <file>".
 """
 
 from __future__ import annotations
@@ -23,23 +24,24 @@ from typing import IO, Any
 
 from codicefiscale import codicefiscale
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from beneficiaries.models import (
-    Case,
     CaseAssignment,
     NoCodiceFiscaleReason,
     Person,
-    PersonArea,
     Sex,
     VulnerabilityArea,
 )
-from legami.audit import audit_bulk_change
-from legami.models import Ambito, ChangeEvent, Comune, User
+from beneficiaries.services.cases import case_assign, case_open
+from beneficiaries.services.persons import _names_similar, person_create
+from legami.audit import audit_batch
+from legami.models import Ambito, Comune, User
+from legami.policy import subject_for
 from legami.roles import Role
 from partners.models import Membership, Organisation
 
@@ -191,6 +193,19 @@ def _area_lookup() -> dict[str, str]:
     return lookup
 
 
+def _row_birth_date(row: ImportRow) -> dt.date | None:
+    """The date of birth that ``person_create`` will record: the one typed, or else the
+    one in a valid codice fiscale."""
+    typed = _parse_date(row.values.get("birth_date", ""))
+    if typed is not None:
+        return typed
+    code = row.values.get("codice_fiscale", "").replace(" ", "").upper()
+    if code and codicefiscale.is_valid(code):
+        born: dt.date = codicefiscale.decode(code)["birthdate"].date()
+        return born
+    return None
+
+
 class _Resolver:
     """Looks up comuni, workers and codici fiscali already on file, a few queries for the
     whole file."""
@@ -220,6 +235,15 @@ class _Resolver:
             Person.objects.filter(codice_fiscale__in=codes).values_list("codice_fiscale", flat=True)
         )
         self.areas = _area_lookup()
+        # People already on file born on a date of the file: ``person_create`` refuses a
+        # similar name on the same date of birth, so the check reports it beforehand.
+        births = {_row_birth_date(r) for r in rows} - {None}
+        self.born_on: dict[dt.date, list[tuple[str, str, str, str]]] = {}
+        for first, last, born, code in Person.objects.filter(
+            birth_date__in=births, anonymised_at__isnull=True
+        ).values_list("first_name", "last_name", "birth_date", "codice_fiscale"):
+            if born is not None:
+                self.born_on.setdefault(born, []).append((first, last, code, ""))
 
     def comune(self, text: str) -> Comune | None:
         text = text.strip()
@@ -274,6 +298,27 @@ def _check_row(row: ImportRow, resolver: _Resolver, seen_codes: dict[str, int]) 
                 )
             else:
                 seen_codes[code] = row.line
+    born = _row_birth_date(row)
+    if born is not None:
+        first, last = v.get("first_name", ""), v.get("last_name", "")
+        for other_first, other_last, other_code, line in resolver.born_on.get(born, []):
+            if code and other_code == code:
+                continue  # the same codice fiscale, reported above
+            if _names_similar(first, last, other_first, other_last):
+                if line:
+                    problems.append(
+                        gettext("Line %(line)s has a similar name and the same date of birth.")
+                        % {"line": line}
+                    )
+                else:
+                    problems.append(
+                        gettext(
+                            "A person with a similar name and the same date of birth is "
+                            "already on file."
+                        )
+                    )
+                break
+        resolver.born_on.setdefault(born, []).append((first, last, code, str(row.line)))
     comune = None
     if v.get("comune"):
         comune = resolver.comune(v["comune"])
@@ -390,6 +435,16 @@ def case_list_import(
         report.file_problems.append(
             gettext("The case files changed while importing: nothing was imported, check again.")
         )
+    except _RowRefused as refused:
+        # A service refused a row (a person added meanwhile, the policy): the whole
+        # import was rolled back.
+        report.created = 0
+        report.batch = None
+        refused.row.problems.append(refused.reason)
+        report.file_problems.append(
+            gettext("Line %(line)d was refused (%(reason)s): nothing was imported, check again.")
+            % {"line": refused.row.line, "reason": refused.reason}
+        )
     return report
 
 
@@ -401,41 +456,59 @@ def _rows_create(
     organisation: Organisation,
     ambito: Ambito,
 ) -> None:
-    with transaction.atomic():
-        persons: list[Person] = []
-        cases: list[Case] = []
+    """Create each row through the services, as a file opened on the page: the person
+    (``person_create``), the case (``case_open``) and the named case manager
+    (``case_assign``), each audited by its service under one batch id."""
+    # A coordinator who is also a social worker of the service becomes case manager of
+    # the cases they open (``case_open``): the worker named in the file takes over.
+    actor_leads = organisation.pk in subject_for(actor).orgs(Role.OPERATOR)
+    with transaction.atomic(), audit_batch(note=f"imported from {filename}"[:500]) as batch:
         for row in rows:
             r = row.resolved
-            person = Person.objects.create(
-                first_name=row.values["first_name"][:100],
-                last_name=row.values["last_name"][:100],
-                codice_fiscale=r["code"],
-                no_codice_fiscale_reason="" if r["code"] else NoCodiceFiscaleReason.NOT_KNOWN,
-                birth_date=r["birth_date"],
-                sex=r["sex"],
-                residence_comune=r["comune"],
-                created_by=actor,
-            )
-            if r["area"]:
-                PersonArea.objects.create(person=person, area=r["area"])
-            case = Case.objects.create(
-                person=person, organisation=organisation, ambito=ambito, opened_on=r["opened_on"]
-            )
-            if r["worker"] is not None:
-                CaseAssignment.objects.create(
-                    case=case,
-                    worker=r["worker"],
-                    kind=CaseAssignment.Kind.LEAD,
-                    start=r["opened_on"],
-                    assigned_by=actor,
+            try:
+                person = person_create(
+                    actor=actor,
+                    data={
+                        "first_name": row.values["first_name"][:100],
+                        "last_name": row.values["last_name"][:100],
+                        "codice_fiscale": r["code"],
+                        "no_codice_fiscale_reason": (
+                            "" if r["code"] else NoCodiceFiscaleReason.NOT_KNOWN
+                        ),
+                        "birth_date": r["birth_date"],
+                        "sex": r["sex"],
+                        "residence_comune": r["comune"],
+                    },
+                    areas=[r["area"]] if r["area"] else [],
                 )
-            persons.append(person)
-            cases.append(case)
-        report.batch = audit_bulk_change(
-            objs=[*persons, *cases],
-            action=ChangeEvent.Action.CREATE,
-            changes={},
-            note=f"imported from {filename}"[:500],
-            actor=actor,
-        )
-        report.created = len(persons)
+                case = case_open(
+                    person=person,
+                    organisation=organisation,
+                    ambito=ambito,
+                    actor=actor,
+                    opened_on=r["opened_on"],
+                )
+                worker = r["worker"]
+                if worker is not None and not (actor_leads and worker.pk == actor.pk):
+                    case_assign(
+                        case=case,
+                        worker=worker,
+                        kind=CaseAssignment.Kind.LEAD,
+                        actor=actor,
+                        start=r["opened_on"],
+                    )
+            except ValidationError as exc:
+                raise _RowRefused(row, " ".join(exc.messages)) from exc
+            except PermissionDenied as exc:
+                raise _RowRefused(
+                    row, gettext("You may not open case files for this service.")
+                ) from exc
+        report.batch = batch.id
+        report.created = len(rows)
+
+
+class _RowRefused(Exception):
+    def __init__(self, row: ImportRow, reason: str) -> None:
+        super().__init__(reason)
+        self.row = row
+        self.reason = reason

@@ -91,6 +91,16 @@ def codice_fiscale_check(data: dict[str, Any]) -> dict[str, Any]:
     decoded = codicefiscale.decode(cf)
     errors: dict[str, str] = {}
     birth_date = decoded["birthdate"].date()
+    typed_date = data.get("birth_date")
+    if (
+        typed_date
+        and typed_date != birth_date
+        and (typed_date.month, typed_date.day, typed_date.year % 100)
+        == (birth_date.month, birth_date.day, birth_date.year % 100)
+    ):
+        # The code gives the year in two digits: the century typed in wins (someone born
+        # in 1920 has a code that reads as 2020).
+        birth_date = typed_date
     if data.get("birth_date") and data["birth_date"] != birth_date:
         errors["birth_date"] = _("The codice fiscale gives %(date)s as the date of birth.") % {
             "date": birth_date.strftime("%d/%m/%Y")

@@ -8,11 +8,16 @@ import io
 import pytest
 from codicefiscale import codicefiscale
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from openpyxl import Workbook
 
 from beneficiaries.models import Case, CaseAssignment, Person, PersonArea
+from beneficiaries.services.cases import case_assign
 from beneficiaries.services.imports import case_list_import
-from legami.models import ChangeEvent
+from beneficiaries.services.persons import person_create
+from legami.audit import audit_history
+from legami.models import ChangeEvent, Comune
 from legami.roles import Role
 from tests.beneficiaries.factories import PersonFactory
 from tests.legami.factories import AmbitoFactory, ComuneFactory
@@ -255,3 +260,117 @@ def test_a_person_added_meanwhile_rolls_the_whole_import_back(world, monkeypatch
 
     assert report.created == 0 and report.file_problems
     assert Person.objects.count() == 1 and Case.objects.count() == 0
+
+
+# --- Through the services -----------------------------------------------------------------
+
+
+def _audit_shape(obj):
+    """What the change history records of ``obj``: each row's action and changed fields."""
+    return sorted(
+        (event.action, tuple(sorted(event.changes))) for event in audit_history(obj).order_by("pk")
+    )
+
+
+def test_an_imported_file_has_the_audit_rows_of_a_file_opened_on_the_page(world):
+    # Given a file opened on the page by the coordinator, with a case manager
+    page_person = person_create(
+        actor=world["actor"],
+        data={
+            "first_name": "Maria",
+            "last_name": "Rossi",
+            "codice_fiscale": ROSSI,
+            "birth_date": dt.date(1950, 4, 3),
+            "sex": "F",
+            "residence_comune": Comune.objects.get(belfiore_code="I827"),
+        },
+        areas=["anziani"],
+        organisation=world["organisation"],
+        ambito=world["ambito"],
+    )
+    page_case = page_person.cases.get()
+    case_assign(
+        case=page_case, worker=world["worker"], kind=CaseAssignment.Kind.LEAD, actor=world["actor"]
+    )
+
+    # When the same kind of row is imported
+    row = ["Bianchi", "Luigi", BIANCHI, "01/12/1947", "M", "Soresina", "anziani", "10/01/2025",
+           "giulia@example.org"]  # fmt: skip
+    report = run(world, csv_bytes([row]), filename="elenco-2025.csv")
+
+    # Then person, case and assignment have one audit row each, shaped as the page's
+    assert report.created == 1, report.file_problems
+    person = Person.objects.get(codice_fiscale=BIANCHI)
+    case = person.cases.get()
+    assignment = case.assignments.get()
+    assert _audit_shape(person) == _audit_shape(page_person)
+    assert _audit_shape(case) == _audit_shape(page_case)
+    assert _audit_shape(assignment) == _audit_shape(page_case.assignments.get())
+    # ... tied to the import by its batch id and note
+    imported = ChangeEvent.objects.filter(batch=report.batch)
+    assert imported.count() == 3
+    assert set(imported.values_list("note", flat=True)) == {"imported from elenco-2025.csv"}
+    assert not ChangeEvent.objects.filter(batch__isnull=False).exclude(batch=report.batch)
+    assert (case.opened_on, assignment.start) == (dt.date(2025, 1, 10), dt.date(2025, 1, 10))
+    assert person.birth_comune.belfiore_code == "D150"  # from the code, as on the page
+
+
+def test_the_import_stays_under_thirty_queries_a_row(world):
+    """Each row costs the services' queries (person, area, case, case manager and their
+    audit rows) and not more as the file grows; the savepoints of the nested services'
+    transactions are counted apart."""
+    neri = cf("Neri", "Anna", "F", dt.date(1970, 5, 5))
+    rows = [
+        *(row[:8] + ["giulia@example.org"] for row in CLEAN_ROWS),
+        ["Neri", "Anna", neri, "05/05/1970", "F", "Cremona", "anziani", "", "giulia@example.org"],
+    ]
+
+    def queries_for(rows):
+        with CaptureQueriesContext(connection) as captured:
+            report = run(world, csv_bytes(rows))
+        assert report.created == len(rows), report.file_problems
+        sql = [q["sql"] for q in captured.captured_queries]
+        savepoints = [s for s in sql if s.startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
+        return len(sql) - len(savepoints), len(savepoints)
+
+    one, one_savepoints = queries_for(rows[:1])
+    three, three_savepoints = queries_for(rows[1:])
+
+    assert (three - one) / 2 < 30
+    assert (three_savepoints - one_savepoints) / 2 < 15
+    assert three < 30 * 3
+
+
+def test_a_similar_person_born_the_same_day_is_reported_by_the_dry_run(world):
+    PersonFactory(
+        first_name="Nicolo",
+        last_name="Verdi",
+        birth_date=dt.date(1960, 1, 20),
+        codice_fiscale="",
+        no_codice_fiscale_reason="not_known",
+    )
+    rows = [CLEAN_ROWS[0], ["Verdi", "Nicolò", "", "20/01/1960", "M", "", "", "", ""]]
+
+    report = run(world, csv_bytes(rows), dry_run=True)
+
+    assert report.rows[0].clean
+    assert "similar name" in " ".join(report.rows[1].problems)
+
+
+def test_a_centenarian_keeps_the_century_of_the_date_of_birth(world):
+    code = cf("Neri", "Anna", "F", dt.date(1920, 4, 3))
+    row = ["Neri", "Anna", code, "03/04/1920", "F", "", "", "", ""]
+
+    report = run(world, csv_bytes([row]))
+
+    assert report.created == 1, [r.problems for r in report.rows] + report.file_problems
+    assert Person.objects.get(codice_fiscale=code).birth_date == dt.date(1920, 4, 3)
+
+
+def test_a_row_the_policy_refuses_rolls_the_whole_import_back(world):
+    world["actor"].memberships.update(end_date=dt.date(2020, 1, 1), start_date=dt.date(2019, 1, 1))
+
+    report = run(world, csv_bytes(CLEAN_ROWS))
+
+    assert report.created == 0 and "Line 2" in report.file_problems[0]
+    assert Person.objects.count() == 0 and ChangeEvent.objects.count() == 0
