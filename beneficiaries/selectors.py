@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import CharField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Cast
 
 from beneficiaries.models import (
     Assessment,
@@ -21,7 +22,9 @@ from beneficiaries.models import (
     Person,
     Referral,
 )
+from legami.models import ChangeEvent
 from legami.policy import Action, visible_to
+from legami.templatetags.legami_audit import history_visible
 
 
 def latest_lsns6_at_risk() -> Subquery:
@@ -130,6 +133,36 @@ def person_file(*, user: Any, person: Person) -> dict[str, Any]:
         "consents": consents,
         "household": household,
     }
+
+
+def file_history(*, user: Any, person: Person, cases: list[Case], limit: int = 100) -> list[Any]:
+    """The change history of a person's file (the person, their cases, assignments,
+    referrals, consents, household, intakes, ties and assessments) in one query, newest
+    first, for those who may see it (``legami.templatetags.legami_audit.history_visible``);
+    empty for others."""
+    if not history_visible(user, person):
+        return []
+    case_ids = [c.pk for c in cases]
+    parts = {
+        "beneficiaries.person": [person.pk],
+        "beneficiaries.case": case_ids,
+        "beneficiaries.caseassignment": CaseAssignment.objects.filter(case__in=case_ids),
+        "beneficiaries.referral": Referral.objects.filter(case__in=case_ids),
+        "beneficiaries.consent": Consent.objects.filter(person=person),
+        "beneficiaries.householdmember": HouseholdMember.objects.filter(person=person),
+        "beneficiaries.intake": person.intakes.all(),
+        "beneficiaries.tie": person.ties.all(),
+        "beneficiaries.assessment": person.assessments.all(),
+    }
+    condition = Q()
+    for target_type, ids in parts.items():
+        values = (
+            ids.annotate(text_pk=Cast("pk", CharField())).values("text_pk")
+            if isinstance(ids, QuerySet)
+            else [str(pk) for pk in ids]
+        )
+        condition |= Q(target_type=target_type, target_id__in=values)
+    return list(ChangeEvent.objects.filter(condition).order_by("-at", "-id")[:limit])
 
 
 def person_is_visible(*, user: Any, person: Person) -> bool:

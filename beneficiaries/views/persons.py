@@ -22,7 +22,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from beneficiaries import selectors
 from beneficiaries.forms import (
-    AssignForm,
     CaseOpenForm,
     ConsentForm,
     DiaryNoteForm,
@@ -34,6 +33,7 @@ from beneficiaries.forms import (
     ReferralForm,
     RestrictionForm,
     StageForm,
+    assign_forms,
 )
 from beneficiaries.models import Consent, HouseholdMember, Person
 from beneficiaries.services import cases as case_services
@@ -48,6 +48,7 @@ from beneficiaries.views.common import (
 )
 from legami.audit import audit_read
 from legami.policy import Action, allowed
+from legami.templatetags.legami_audit import history_visible
 
 PAGE_SIZE = 25
 SEARCH_SESSION_KEY = "beneficiaries_person_search"
@@ -179,13 +180,14 @@ def person_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
             "active_tab": tab if tab in TABS else TABS[0],
             "household_form": HouseholdMemberForm(),
             "case_open_form": CaseOpenForm(user=request.user),
-            "assign_forms": {
-                case.pk: AssignForm(organisation=case.organisation, prefix=f"c{case.pk}")
-                for case in context["open_cases"]
-            },
+            "assign_forms": assign_forms(context["open_cases"]),
+            "history_events": selectors.file_history(
+                user=request.user, person=person, cases=context["cases"]
+            ),
+            "history_visible": history_visible(request.user, person),
             "stage_form": StageForm(),
             "diary_form": DiaryNoteForm(),
-            "referral_form": ReferralForm(),
+            "referral_form": ReferralForm.rendered_once(),
             "consent_form": ConsentForm(),
             "restriction_form": RestrictionForm(),
             "can_export": allowed(request.user, Action.EXPORT, person),

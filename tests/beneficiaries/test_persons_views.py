@@ -250,3 +250,38 @@ def test_a_form_goes_back_to_its_tab_and_the_page_loads_the_ecomap(
     assert 'aria-controls="diary" aria-selected="true"' in html
     assert f'hx-get="/cases/p/{case.person.public_id}/ecomap/"' in html
     assert f'hx-get="/cases/p/{case.person.public_id}/assessments/"' in html
+
+
+def test_the_person_page_costs_the_same_for_one_case_or_four(
+    make_user, coordinator, coordinator_client, django_assert_max_num_queries
+):
+    """Cases of the person (each with its assignment form and its history) do not add
+    queries: the workers of every service and the whole file's history are read once."""
+    from legami.audit import audit_change
+    from tests.beneficiaries.factories import CaseAssignmentFactory, CaseFactory
+    from tests.legami.factories import AmbitoFactory
+    from tests.partners.factories import OrganisationFactory
+
+    ambito = AmbitoFactory()
+    coordinator.memberships.get().organisation.ambiti.add(ambito)
+    person = PersonFactory()
+
+    def add_case():
+        service = OrganisationFactory()
+        worker = make_user(role=None)
+        worker.memberships.create(organisation=service, role="operator", start_date="2024-01-01")
+        case = CaseFactory(person=person, organisation=service, ambito=ambito)
+        CaseAssignmentFactory(case=case, worker=worker)
+        audit_change(obj=case, action="create", actor=coordinator)
+
+    add_case()
+    url = f"/cases/p/{person.public_id}/"
+    with django_assert_max_num_queries(60) as one:
+        assert coordinator_client.get(url).status_code == 200
+    for _ in range(3):
+        add_case()
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        response = coordinator_client.get(url)
+    assert response.status_code == 200
+    assert response.content.decode().count('name="c') >= 4  # an assign form per case
+    assert len(response.context["history_events"]) == 4
