@@ -106,3 +106,13 @@ def test_healthcheck_command_passes_when_all_parts_answer(capsys):
 def test_healthcheck_command_fails_naming_the_broken_part():
     with pytest.raises(CommandError, match="Not healthy: broker"):
         call_command("healthcheck")
+
+
+def test_every_setting_read_from_the_environment_is_documented():
+    """README's configuration table lists every variable legami/settings.py reads."""
+    settings_source = (ROOT / "legami" / "settings.py").read_text()
+    read = set(re.findall(r'(?:_int|_bool|_url|env\.str|env\.list)\("([A-Z_]+)"', settings_source))
+    readme = (ROOT / "README.md").read_text()
+    documented = set(re.findall(r"^\| `([A-Z_]+)` \|", readme, flags=re.M))
+    assert read, "no settings found: the pattern above no longer matches settings.py"
+    assert read - documented == set()
