@@ -16,14 +16,10 @@ import pytest
 
 from beneficiaries.models import Consent, HouseholdMember, Referral
 from legami.roles import Role
-from tests.beneficiaries.factories import assign
-from tests.legami.factories import AmbitoFactory
-from tests.permissions import ROLES, Row, check, make_role_user, rows
+from tests.beneficiaries.matrix import CASE_READERS, EVERYONE, EXTRA, case_file_world
+from tests.permissions import ROLES, Row, check, rows
 from tests.test_permission_matrix import _concrete, _route_regex, _walk
 
-EXTRA = ("assigned_worker",)
-EVERYONE = (*ROLES, *EXTRA)
-CASE_READERS = ("assigned_worker", Role.COORDINATOR)
 CASE_WORKERS = (*CASE_READERS, Role.OPERATOR)
 
 P = "/cases/p/{person.public_id}"
@@ -135,14 +131,8 @@ ROWS: list[Row] = [
 
 @pytest.fixture
 def world(db, make_user, enable_totp):
-    cremona = AmbitoFactory(code="cremona", name="Ambito di Cremona")
-    users = {role: make_role_user(make_user, enable_totp, role) for role in ROLES}
-    users.pop("anonymous")
-    users["assigned_worker"] = make_user("assigned@matrix.example.org", role=Role.OPERATOR)
-    enable_totp(users["assigned_worker"])
-    coordinator_org = users[Role.COORDINATOR].memberships.get().organisation
-    coordinator_org.ambiti.set([cremona])
-    case = assign(users["assigned_worker"], ambito=cremona)
+    base = case_file_world(make_user, enable_totp)
+    users, case, coordinator_org = base["users"], base["case"], base["coordinator_org"]
     person = case.person
     member = HouseholdMember.objects.create(person=person, relation="child", first_name="Sara")
     consent = Consent.objects.create(person=person, kind="share_partners")

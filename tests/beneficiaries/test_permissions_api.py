@@ -21,16 +21,11 @@ from tests.beneficiaries.factories import (
     ConsentFactory,
     DiaryNoteFactory,
     ReferralFactory,
-    assign,
 )
-from tests.legami.factories import AmbitoFactory
+from tests.beneficiaries.matrix import CASE_READERS, EVERYONE, EXTRA, case_file_world
 from tests.partners.factories import OrganisationFactory
-from tests.permissions import ROLES, Row, check, make_role_user, rows
+from tests.permissions import ROLES, Row, check, rows
 from tests.test_permission_matrix import _concrete, _route_regex, _walk
-
-EXTRA = ("assigned_worker",)
-EVERYONE = (*ROLES, *EXTRA)
-CASE_READERS = ("assigned_worker", Role.COORDINATOR)
 
 API = "/api/v1/persons"
 PERSON = API + "/{person.public_id}"
@@ -200,14 +195,9 @@ ROWS: list[Row] = [
 
 @pytest.fixture
 def world(db, make_user, enable_totp):
-    cremona = AmbitoFactory(code="cremona", name="Ambito di Cremona")
-    users = {role: make_role_user(make_user, enable_totp, role) for role in ROLES}
-    users.pop("anonymous")
-    users["assigned_worker"] = make_user("assigned@matrix.example.org", role=Role.OPERATOR)
-    enable_totp(users["assigned_worker"])
-    coordinator_org = users[Role.COORDINATOR].memberships.get().organisation
-    coordinator_org.ambiti.set([cremona])
-    case = assign(users["assigned_worker"], ambito=cremona)
+    base = case_file_world(make_user, enable_totp)
+    users, cremona, case = base["users"], base["ambito"], base["case"]
+    coordinator_org = base["coordinator_org"]
     person = case.person
     # A closed case of the person at a third service, which the worker followed.
     closed_case = CaseFactory(

@@ -12,14 +12,10 @@ from __future__ import annotations
 import pytest
 
 from legami.roles import Role
-from tests.beneficiaries.factories import HouseholdMemberFactory, IntakeFactory, assign
-from tests.legami.factories import AmbitoFactory
-from tests.permissions import ROLES, Row, check, make_role_user, rows
+from tests.beneficiaries.factories import HouseholdMemberFactory, IntakeFactory
+from tests.beneficiaries.matrix import CASE_READERS, EVERYONE, EXTRA, case_file_world
+from tests.permissions import ROLES, Row, check, rows
 from tests.test_permission_matrix import _concrete, _route_regex, _walk
-
-EXTRA = ("assigned_worker",)
-EVERYONE = (*ROLES, *EXTRA)
-CASE_READERS = ("assigned_worker", Role.COORDINATOR)
 
 PERSON = "/api/v1/persons/{person.public_id}"
 
@@ -77,13 +73,8 @@ ROWS: list[Row] = [
 
 @pytest.fixture
 def world(db, make_user, enable_totp):
-    cremona = AmbitoFactory(code="cremona", name="Ambito di Cremona")
-    users = {role: make_role_user(make_user, enable_totp, role) for role in ROLES}
-    users.pop("anonymous")
-    users["assigned_worker"] = make_user("assigned@matrix.example.org", role=Role.OPERATOR)
-    enable_totp(users["assigned_worker"])
-    users[Role.COORDINATOR].memberships.get().organisation.ambiti.set([cremona])
-    case = assign(users["assigned_worker"], ambito=cremona)
+    base = case_file_world(make_user, enable_totp)
+    users, cremona, case = base["users"], base["ambito"], base["case"]
     member = HouseholdMemberFactory(person=case.person)
     intake = IntakeFactory(person=case.person, organisation=case.organisation, ambito=cremona)
     return {
