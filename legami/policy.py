@@ -221,6 +221,27 @@ def _as_q(scope: Scope) -> Q | None:
 
 _case_workers = roles(Role.OPERATOR, Role.COORDINATOR)
 
+
+def _pact_partner(prefix: str) -> Rule:
+    """Pacts (reached through ``prefix``) that a partner organisation of the subject's is
+    a signatory of, once proposed: its staff read them to sign and to follow them."""
+    return when(
+        lambda s: s.has(Role.PARTNER_STAFF),
+        lambda s: (
+            Q(**{f"{prefix}signatories__organisation__in": s.orgs(Role.PARTNER_STAFF)})
+            & ~Q(**{f"{prefix}status": "draft"})
+        ),
+    )
+
+
+_partner_hours = when(
+    lambda s: s.has(Role.PARTNER_STAFF),
+    lambda s: (
+        Q(entries__account__organisation__in=s.orgs(Role.PARTNER_STAFF))
+        & Q(pact__signatories__organisation__in=s.orgs(Role.PARTNER_STAFF))
+    ),
+)
+
 RULES: dict[str, dict[Action, Rule]] = {
     "legami.ambito": {
         Action.LIST: anyone,
@@ -387,6 +408,58 @@ RULES: dict[str, dict[Action, Rule]] = {
             "intake",
             "personarea",
         )
+    },
+    # --- Generative pacts (pacts) ---
+    # The case worker and the coordinator see the whole pact (the case's scope); partner
+    # staff see the pacts their organisation is asked to sign or has signed — once the
+    # draft is proposed — and of them only the parts that concern the organisation (the
+    # selectors and serializers cut the rest: pacts.selectors.partner_view).
+    "pacts.pact": {
+        Action.LIST: either(_case_scope("case__"), _pact_partner("")),
+        Action.READ: either(_case_scope("case__"), _pact_partner("")),
+        Action.CREATE: _case_scope("case__", via_referral=False),
+        Action.CHANGE: _case_scope("case__", via_referral=False),
+        Action.EXPORT: _case_scope("case__"),
+    },
+    # Signing for an organisation: its partner staff, coordinators or social workers.
+    "pacts.signatory": {
+        Action.CHANGE: when(
+            lambda s: s.has(Role.PARTNER_STAFF, Role.COORDINATOR, Role.OPERATOR),
+            lambda s: (
+                Q(organisation__in=s.orgs(Role.PARTNER_STAFF, Role.COORDINATOR, Role.OPERATOR))
+                & ~Q(pact__status="draft")
+            ),
+        ),
+    },
+    # Hours of the ledger: the pact's case workers, and partner staff for the hours
+    # given to or received from their organisation.
+    "pacts.ledgertransaction": {
+        Action.LIST: either(_case_scope("pact__case__"), _partner_hours),
+        Action.READ: either(_case_scope("pact__case__"), _partner_hours),
+    },
+    **{
+        f"pacts.{name}": {
+            Action.LIST: _case_scope("pact__case__"),
+            Action.READ: _case_scope("pact__case__"),
+            Action.CREATE: _case_scope("pact__case__", via_referral=False),
+            Action.CHANGE: _case_scope("pact__case__", via_referral=False),
+        }
+        for name in ("review", "placement")
+    },
+    # Balances of an organisation's hours: its own staff and coordinators, and the
+    # network's administrators.
+    "partners.organisation_hours": {
+        Action.READ: either(
+            roles(Role.NETWORK_ADMIN, Role.AMBITO_ADMIN),
+            when(
+                lambda s: s.has(Role.PARTNER_STAFF, Role.COORDINATOR, Role.OPERATOR),
+                lambda s: Q(pk__in=s.orgs(Role.PARTNER_STAFF, Role.COORDINATOR, Role.OPERATOR)),
+            ),
+        ),
+    },
+    "pacts.reminder": {
+        Action.LIST: when(lambda s: s.authenticated, lambda s: Q(recipient=s.user.pk)),
+        Action.CHANGE: when(lambda s: s.authenticated, lambda s: Q(recipient=s.user.pk)),
     },
     "legami.changeevent": {
         Action.LIST: roles(Role.DPO),

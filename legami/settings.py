@@ -185,6 +185,9 @@ CACHES = {"default": env.cache_url_config(CACHE_URL)}
 
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
+# Files with personal data (e.g. scans of signed pacts): never under MEDIA_URL, served only
+# by views that ask the access policy.
+PRIVATE_MEDIA_ROOT = Path(env.str("PRIVATE_MEDIA_ROOT", default=str(VAR_DIR / "private")))
 
 # --- Background work (Celery) -------------------------------------------------------------
 
@@ -234,6 +237,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "beneficiaries.anonymise_closed_files",
         "schedule": crontab(minute=7, hour=4),
     },
+    "pact-review-reminders": {
+        "task": "pacts.scan_review_reminders",
+        "schedule": crontab(minute=0, hour=7),
+    },
 }
 
 INVITATION_EXPIRY_DAYS = _int("INVITATION_EXPIRY_DAYS", 7, minimum=1)
@@ -249,6 +256,11 @@ LEGAMI_TRUST_X_FORWARDED_FOR = _bool("TRUST_X_FORWARDED_FOR", False)
 CASE_FILE_RETENTION_MONTHS = _int("CASE_FILE_RETENTION_MONTHS", 60, minimum=1)
 # The largest case list (CSV or XLSX) a coordinator may upload for import, in bytes.
 CASE_IMPORT_MAX_BYTES = _int("CASE_IMPORT_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
+
+# --- Generative pacts -------------------------------------------------------------------------
+# Case workers and signatories are reminded of a pact's review this many days before it
+# is due (and again once it is overdue).
+PACT_REMINDER_DAYS_BEFORE = _int("PACT_REMINDER_DAYS_BEFORE", 7, minimum=0)
 
 # --- Mail ---------------------------------------------------------------------------------
 
@@ -363,6 +375,10 @@ STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT), "base_url": None},
+    },
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG

@@ -5,6 +5,7 @@ PostgreSQL and Redis); only what a test run needs differently is set here.
 """
 
 import os
+from pathlib import Path
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-" + "x" * 40)
 os.environ.setdefault("DEBUG", "false")
@@ -20,8 +21,18 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 SECURE_HSTS_SECONDS = 0
+import tempfile  # noqa: E402
+
+# Uploaded files of the test run go to a throw-away folder.
+_TEST_FILES = tempfile.mkdtemp(prefix="legami-test-files-")
+MEDIA_ROOT = Path(_TEST_FILES) / "media"
+PRIVATE_MEDIA_ROOT = Path(_TEST_FILES) / "private"
 STORAGES = {
     **STORAGES,
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT), "base_url": None},
+    },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 # Each test run gets its own cache namespace so parallel runs on one Redis never collide.

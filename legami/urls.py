@@ -21,6 +21,7 @@ api_v1 = [
     *router.urls,
     path("", include("partners.api_urls")),
     path("", include("beneficiaries.api_urls")),
+    path("", include("pacts.api_urls")),
 ]
 
 core = (

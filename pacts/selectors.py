@@ -1,1 +1,316 @@
-"""Selectors of the pacts app (see ../shared/ARCHITECTURE.md)."""
+"""Reads of pacts, each starting from the access policy.
+
+A case worker or coordinator reads the whole pact. Partner staff read the pacts their
+organisation signs, and of them only what concerns the organisation: ``partner_view``
+says exactly which fields and which goals and commitments (the API and the pages use
+it, and a test pins the set of keys).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.utils import timezone
+
+from beneficiaries.models import Assessment, AssessmentKind, Person
+from legami.policy import Action, allowed, scope, subject_for, visible_to
+from legami.roles import Role
+from pacts.models import (
+    Commitment,
+    Goal,
+    GoalOutcome,
+    LedgerEntry,
+    LedgerTransaction,
+    Pact,
+    PactStatus,
+    Reminder,
+    Review,
+    ReviewGoalOutcome,
+    Signatory,
+)
+from partners.models import Organisation
+
+
+def pact_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet[Pact]:
+    """The pacts ``user`` may see, with what a list row shows. Filters: ``status``,
+    ``due`` ("overdue" or "soon": next review past, or within the reminder window),
+    ``mine`` (pacts of cases the user is assigned to), ``person`` (a Person)."""
+    filters = filters or {}
+    qs = visible_to(user, Pact).select_related("person", "case", "case__organisation")
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    today = timezone.localdate()
+    if filters.get("due") == "overdue":
+        qs = qs.filter(
+            status__in=[PactStatus.ACTIVE, PactStatus.IN_REVIEW], next_review_on__lt=today
+        )
+    elif filters.get("due") == "soon":
+        from django.conf import settings
+
+        qs = qs.filter(
+            status__in=[PactStatus.ACTIVE, PactStatus.IN_REVIEW],
+            next_review_on__gte=today,
+            next_review_on__lte=today + dt.timedelta(days=settings.PACT_REMINDER_DAYS_BEFORE),
+        )
+    if filters.get("mine"):
+        qs = qs.filter(
+            case__assignments__worker=user, case__assignments__end__isnull=True
+        ).distinct()
+    if filters.get("person") is not None:
+        qs = qs.filter(person=filters["person"])
+    return qs.annotate(goal_count=Count("goals", distinct=True)).order_by(
+        "next_review_on", "-created_at", "-id"
+    )
+
+
+def is_full_reader(user: Any, pact: Pact) -> bool:
+    """Whether ``user`` reads the whole pact (case scope), not only a partner's part."""
+    rule_scope = scope(user, Action.READ, "beneficiaries.case")
+    if rule_scope is True:
+        return True
+    if rule_scope is False:
+        return False
+    from beneficiaries.models import Case
+
+    return Case.objects.filter(rule_scope, pk=pact.case_id).exists()
+
+
+def partner_organisations(user: Any, pact: Pact) -> frozenset[int]:
+    """The organisations of ``user``'s partner staff memberships that sign ``pact``."""
+    orgs = subject_for(user).orgs(Role.PARTNER_STAFF)
+    return frozenset(
+        org_id
+        for org_id in pact.signatories.values_list("organisation_id", flat=True)
+        if org_id in orgs
+    )
+
+
+def pact_detail(*, user: Any, public_id: UUID) -> Pact | None:
+    """The pact, with all it shows, or None when the user may not read it."""
+    return (
+        visible_to(user, Pact, Action.READ)
+        .select_related("person", "case", "case__organisation", "case__ambito", "renewal_of")
+        .prefetch_related(
+            Prefetch("goals", queryset=Goal.objects.select_related("organisation")),
+            Prefetch("commitments", queryset=Commitment.objects.select_related("organisation")),
+            Prefetch(
+                "signatories",
+                queryset=Signatory.objects.select_related("organisation", "user", "signed_by"),
+            ),
+            Prefetch(
+                "reviews",
+                queryset=Review.objects.select_related("assessment", "held_by").prefetch_related(
+                    Prefetch("outcomes", queryset=ReviewGoalOutcome.objects.select_related("goal"))
+                ),
+            ),
+            "placements__host_organisation",
+        )
+        .filter(public_id=public_id)
+        .first()
+    )
+
+
+# --- What a partner organisation sees ------------------------------------------------------
+
+# The fields of a pact that partner staff read: enough to know with whom and on what they
+# work, nothing of the person's context, strengths or reviews.
+PARTNER_PACT_FIELDS = (
+    "public_id",
+    "title",
+    "status",
+    "start_date",
+    "end_date",
+    "person_name",
+    "goals",
+    "commitments",
+    "signatories",
+)
+PARTNER_GOAL_FIELDS = ("id", "description", "indicator", "target", "target_date", "organisation")
+PARTNER_COMMITMENT_FIELDS = (
+    "id",
+    "direction",
+    "kind",
+    "description",
+    "organisation",
+    "quantity",
+    "unit",
+    "period",
+)
+PARTNER_SIGNATORY_FIELDS = ("id", "kind", "label", "signed_at", "organisation")
+
+
+def concerns(obj: Goal | Commitment | Signatory, organisations: frozenset[int]) -> bool:
+    return obj.organisation_id in organisations
+
+
+def partner_view(pact: Pact, organisations: frozenset[int]) -> dict[str, Any]:
+    """The part of ``pact`` that concerns ``organisations``: its identity, the goals
+    and commitments naming one of them, and the signatures (who signed, not how)."""
+    return {
+        "public_id": str(pact.public_id),
+        "title": pact.title,
+        "status": pact.status,
+        "start_date": pact.start_date,
+        "end_date": pact.end_date,
+        "person_name": str(pact.person),
+        "goals": [
+            {name: _value(goal, name) for name in PARTNER_GOAL_FIELDS}
+            for goal in pact.goals.all()
+            if concerns(goal, organisations)
+        ],
+        "commitments": [
+            {name: _value(c, name) for name in PARTNER_COMMITMENT_FIELDS}
+            for c in pact.commitments.all()
+            if concerns(c, organisations)
+        ],
+        "signatories": [
+            {name: _value(s, name) for name in PARTNER_SIGNATORY_FIELDS}
+            for s in pact.signatories.all()
+        ],
+    }
+
+
+def _value(obj: Any, name: str) -> Any:
+    if name == "organisation":
+        return obj.organisation_id
+    return getattr(obj, name)
+
+
+# --- Outcomes and balances -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Balance:
+    given: Decimal
+    received: Decimal
+
+    @property
+    def net(self) -> Decimal:
+        return self.given - self.received
+
+
+ZERO = Decimal("0.00")
+
+
+def _balance(entries: QuerySet[LedgerEntry]) -> Balance:
+    sums = entries.aggregate(
+        given=Sum("amount", filter=Q(amount__gt=0)), received=Sum("amount", filter=Q(amount__lt=0))
+    )
+    return Balance(given=sums["given"] or ZERO, received=-(sums["received"] or ZERO))
+
+
+def pact_balance(pact: Pact) -> Balance:
+    """Hours the person gave back and received within ``pact`` (reversals net out)."""
+    return _balance(
+        LedgerEntry.objects.filter(transaction__pact=pact, account__person=pact.person_id)
+    )
+
+
+def person_balance(person: Person) -> Balance:
+    """Hours the person gave back and received, over all their pacts."""
+    return _balance(LedgerEntry.objects.filter(account__person=person))
+
+
+def organisation_balance(*, user: Any, organisation: Organisation) -> Balance | None:
+    """Hours an organisation gave and received across pacts, for who may see it."""
+    if not allowed(user, Action.READ, "partners.organisation_hours", organisation):
+        return None
+    return _balance(LedgerEntry.objects.filter(account__organisation=organisation))
+
+
+def pact_ledger(*, user: Any, pact: Pact) -> QuerySet[LedgerTransaction]:
+    """The transactions of ``pact`` that ``user`` may read, newest first."""
+    return (
+        visible_to(user, LedgerTransaction, Action.READ)
+        .filter(pact=pact)
+        .select_related(
+            "giver__person",
+            "giver__organisation",
+            "receiver__person",
+            "receiver__organisation",
+            "commitment",
+            "recorded_by",
+            "reversal",
+        )
+        .order_by("-date", "-id")
+    )
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    goals: int
+    achieved: int
+    partly: int
+    hours_given_back: Decimal
+    lsns_start: int | None
+    lsns_end: int | None
+
+    @property
+    def achieved_share(self) -> float | None:
+        return self.achieved / self.goals if self.goals else None
+
+    @property
+    def lsns_change(self) -> int | None:
+        if self.lsns_start is None or self.lsns_end is None:
+            return None
+        return self.lsns_end - self.lsns_start
+
+
+def latest_outcomes(pact: Pact) -> dict[int, str]:
+    """Each goal's outcome at its most recent review."""
+    latest: dict[int, str] = {}
+    rows = (
+        ReviewGoalOutcome.objects.filter(review__pact=pact)
+        .order_by("review__date", "review_id")
+        .values_list("goal_id", "outcome")
+    )
+    for goal_id, outcome in rows:
+        latest[goal_id] = outcome
+    return latest
+
+
+def pact_outcomes(pact: Pact) -> Outcomes:
+    """Share of goals achieved (at their latest review), hours given back, and the
+    LSNS-6 change between the pact's start and its end (or today): the last assessment
+    on or before the start (else the first within the pact), and the last one up to
+    the end."""
+    latest = latest_outcomes(pact)
+    goals = pact.goals.count()
+    start = pact.start_date
+    end = pact.ended_on or timezone.localdate()
+    lsns = Assessment.objects.filter(person=pact.person_id, kind=AssessmentKind.LSNS6)
+    first = last = None
+    if start is not None:
+        before = lsns.filter(date__lte=start).order_by("-date", "-id").first()
+        first = before or lsns.filter(date__gt=start, date__lte=end).order_by("date", "id").first()
+        last = lsns.filter(date__gt=start, date__lte=end).order_by("-date", "-id").first()
+    return Outcomes(
+        goals=goals,
+        achieved=sum(1 for v in latest.values() if v == GoalOutcome.ACHIEVED),
+        partly=sum(1 for v in latest.values() if v == GoalOutcome.PARTLY),
+        hours_given_back=pact_balance(pact).given,
+        lsns_start=first.total if first else None,
+        lsns_end=last.total if last and first and last.pk != first.pk else None,
+    )
+
+
+def reminders_for(*, user: Any) -> QuerySet[Reminder]:
+    """The user's review reminders still on their dashboard."""
+    return (
+        visible_to(user, Reminder)
+        .filter(
+            dismissed_at__isnull=True, pact__status__in=[PactStatus.ACTIVE, PactStatus.IN_REVIEW]
+        )
+        .select_related("pact")
+        .order_by("due_on", "id")
+    )
+
+
+def pacts_of_person(*, user: Any, person: Person) -> QuerySet[Pact]:
+    """The pacts of a person's file, for the pacts tab of the person page."""
+    return pact_list(user=user, filters={"person": person}).order_by("-created_at", "-id")

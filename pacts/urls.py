@@ -1,6 +1,14 @@
+"""URLs of the pacts app under /pacts/. Pacts are addressed by their opaque
+``public_id``."""
+
 from django.urls import URLPattern, URLResolver
+
+from pacts.views import documents, follow, pages
 
 app_name = "pacts"
 
-# Pages of this app are added by its own issue.
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    *pages.urlpatterns,
+    *follow.urlpatterns,
+    *documents.urlpatterns,
+]

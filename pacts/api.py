@@ -1,1 +1,0 @@
-"""Api of the pacts app (see ../shared/ARCHITECTURE.md)."""

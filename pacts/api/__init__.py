@@ -1,0 +1,1 @@
+"""The pacts API (DRF): see pacts/api_urls.py."""

@@ -1,1 +1,0 @@
-"""Models of the pacts app (see ../shared/ARCHITECTURE.md)."""

@@ -1,1 +1,0 @@
-"""Services of the pacts app (see ../shared/ARCHITECTURE.md)."""

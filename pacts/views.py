@@ -1,1 +1,0 @@
-"""Views of the pacts app (see ../shared/ARCHITECTURE.md)."""
