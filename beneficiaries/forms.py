@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, cast
 
 from django import forms
@@ -51,7 +51,22 @@ def own_services(user: Any) -> QuerySet[Organisation]:
     ).order_by("name")
 
 
+class StyledBoundField(forms.BoundField):
+    """A field that shows it is in error the Bootstrap Italia way (``is-invalid``), on top
+    of the ``aria-invalid`` and ``aria-describedby`` (its ``<id>_error``) Django adds."""
+
+    def build_widget_attrs(self, attrs: dict[str, Any], widget: Any = None) -> dict[str, Any]:
+        attrs = super().build_widget_attrs(attrs, widget)
+        if self.errors:
+            widget = widget or self.field.widget
+            css = attrs.get("class", widget.attrs.get("class", ""))
+            attrs["class"] = f"{css} is-invalid".strip()
+        return attrs
+
+
 class Styled(StyledFormMixin, forms.Form):
+    bound_field_class = StyledBoundField
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._style()
@@ -229,13 +244,21 @@ class ReferralForm(Styled):
     )
 
     @classmethod
-    def rendered_once(cls) -> ReferralForm:
-        """An empty form whose organisation choices are read once, however many cases
-        of the person the page renders it for."""
-        form = cls()
-        field = cast(forms.ModelChoiceField, form.fields["to_organisation"])
-        field.choices = list(cast(Iterable[Any], field.choices))
-        return form
+    def for_cases(
+        cls, case_pks: Iterable[int], *, auto_id: Callable[[int], str]
+    ) -> dict[int, ReferralForm]:
+        """An empty form for each case, with ids of its own, whose organisation choices
+        are read once however many cases of the person the page renders."""
+        choices: list[Any] | None = None
+        forms_by_case = {}
+        for pk in case_pks:
+            form = cls(auto_id=auto_id(pk))
+            field = cast(forms.ModelChoiceField, form.fields["to_organisation"])
+            if choices is None:
+                choices = list(cast(Iterable[Any], field.choices))
+            field.choices = choices
+            forms_by_case[pk] = form
+        return forms_by_case
 
 
 class ReferralDecisionForm(Styled):

@@ -1,5 +1,7 @@
 """What the API modules of the case file share: the person parameter of the paths, the
-lookup of the person among those the user may read, and service errors as 400."""
+lookup of the person among those the user may read, service errors as 400, and the read
+of the person that every answer carrying their data writes to the access log (a list, a
+record, and what a change or an action answers with alike)."""
 
 from __future__ import annotations
 
@@ -49,8 +51,10 @@ class PersonPartMixin:
             )
         return self._person
 
-    def _audit(self) -> None:
-        audit_read(objs=[self.person()], action="api", purpose=self.audit_purpose)
+    def _audit(self, person: Person | None = None) -> None:
+        """Log the read of ``person`` (by default the one in the path) that the answer
+        being built shows."""
+        audit_read(objs=[person or self.person()], action="api", purpose=self.audit_purpose)
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response: Response = super().list(request, *args, **kwargs)  # type: ignore[misc]

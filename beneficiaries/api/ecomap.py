@@ -111,6 +111,7 @@ class TieViewSet(
                     tie=tie, actor=self.request.user, angle=angle, distance=distance
                 )
         serializer.instance = tie
+        self._audit()
 
     def perform_update(self, serializer: Any) -> None:
         data = dict(serializer.validated_data)
@@ -124,6 +125,7 @@ class TieViewSet(
                     tie=tie, actor=self.request.user, angle=angle, distance=distance
                 )
         serializer.instance = tie
+        self._audit()
 
     def perform_destroy(self, instance: Tie) -> None:
         services.tie_remove(tie=instance, actor=self.request.user)
@@ -159,3 +161,4 @@ class AssessmentViewSet(
             serializer.instance = services.assessment_record(
                 person=self.person(), actor=self.request.user, **serializer.validated_data
             )
+        self._audit()

@@ -1,7 +1,7 @@
 """API of the diary, referrals, consents, household and intakes of a person, under
 /api/v1/persons/<public_id>/: the same rules as the person page, every change through the
-services in ``beneficiaries.services.cases`` and ``.persons``, every list in the access log
-(action "api")."""
+services in ``beneficiaries.services.cases`` and ``.persons``, every answer that shows the
+person's data (a list, a new record, an action's result) in the access log (action "api")."""
 
 from __future__ import annotations
 
@@ -85,6 +85,7 @@ class DiaryNoteViewSet(
             serializer.instance = case_services.diary_note_add(
                 actor=self.request.user, **serializer.validated_data
             )
+        self._audit()
 
 
 class ReferralSerializer(serializers.ModelSerializer[Referral]):
@@ -181,8 +182,11 @@ class ReferralViewSet(
             serializer.instance = case_services.referral_request(
                 actor=self.request.user, **serializer.validated_data
             )
+        self._audit()
 
     def _decided(self, referral: Referral) -> Response:
+        # The receiving coordinator may not read the file: the person is the referral's.
+        self._audit(Person.objects.get(cases=referral.case_id))
         return Response(ReferralSerializer(referral, context=self.get_serializer_context()).data)
 
     @action(detail=True, methods=["post"])
@@ -267,6 +271,7 @@ class ConsentViewSet(
             serializer.instance = case_services.consent_give(
                 person=self.person(), actor=self.request.user, **serializer.validated_data
             )
+        self._audit()
 
     @action(detail=True, methods=["post"])
     def withdraw(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -278,6 +283,7 @@ class ConsentViewSet(
             case_services.consent_withdraw(
                 consent=consent, actor=request.user, on=form.validated_data.get("withdrawn_on")
             )
+        self._audit()
         return Response(ConsentSerializer(consent).data)
 
 
@@ -346,6 +352,7 @@ class HouseholdMemberViewSet(
             serializer.instance = person_services.household_member_add(
                 actor=self.request.user, person=self.person(), **serializer.validated_data
             )
+        self._audit()
 
     def perform_destroy(self, instance: HouseholdMember) -> None:
         with service_errors():
@@ -412,3 +419,4 @@ class IntakeViewSet(
             serializer.instance = case_services.intake_create(
                 person=self.person(), actor=self.request.user, **serializer.validated_data
             )
+        self._audit()

@@ -258,6 +258,7 @@ class PersonViewSet(
         )
         with service_errors():
             person = change(actor=request.user, person=person, reason=form.validated_data["reason"])
+        audit_read(objs=[person], action="api", purpose="person API")
         return Response(RestrictionSerializer(person).data)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -287,6 +288,7 @@ class PersonViewSet(
                 organisation=organisation,
                 ambito=ambito,
             )
+        audit_read(objs=[person], action="api", purpose="person API")
         return Response(PersonSerializer(person).data, status=status.HTTP_201_CREATED)
 
     def perform_update(self, serializer: Any) -> None:
@@ -302,6 +304,7 @@ class PersonViewSet(
                 areas=areas,
                 need_tags=need_tags,
             )
+        audit_read(objs=[serializer.instance], action="api", purpose="person API")
 
 
 class CaseAssignmentSerializer(serializers.ModelSerializer[CaseAssignment]):
@@ -416,9 +419,11 @@ class CaseViewSet(
             serializer.instance = case_services.case_open(
                 person=self.person(), actor=self.request.user, **serializer.validated_data
             )
+        self._audit()
 
     def _changed(self, case: Case) -> Response:
         # Read back unfiltered: closing ends the worker's own assignment.
+        self._audit()
         return Response(self.get_serializer(_with_assignments(Case.objects).get(pk=case.pk)).data)
 
     @action(detail=True, methods=["post"])
@@ -466,4 +471,5 @@ class CaseViewSet(
             assignment = case_services.case_assign(
                 case=case, actor=request.user, **form.validated_data
             )
+        self._audit()
         return Response(CaseAssignmentSerializer(assignment).data, status=status.HTTP_201_CREATED)

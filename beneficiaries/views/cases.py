@@ -1,7 +1,8 @@
 """Pages that act on a person's cases: opening a case (with its intake), assigning
 workers, moving the stage, the diary, referrals (requested by the case's workers,
 decided by the receiving organisation's coordinators). Each POSTs to a service and
-goes back to the tab of the person page it came from."""
+goes back to the tab of the person page it came from (a refused form comes back in that
+tab with its errors, see ``common.run_form``)."""
 
 from __future__ import annotations
 
@@ -70,6 +71,7 @@ def case_open(request: HttpRequest, public_id: UUID) -> HttpResponse:
         request,
         person=person,
         tab="anagrafica",
+        slot="case_open",
         form=CaseOpenForm(request.POST, user=request.user),
         call=call,
         done=gettext("The case has been opened."),
@@ -87,6 +89,8 @@ def case_assign(request: HttpRequest, public_id: UUID, pk: int) -> HttpResponse:
         request,
         person=person,
         tab="anagrafica",
+        slot="assign",
+        case_pk=case.pk,
         form=form,
         call=lambda d: services.case_assign(
             case=case, worker=d["worker"], kind=d["kind"], actor=request.user
@@ -132,6 +136,8 @@ def case_stage(request: HttpRequest, public_id: UUID, pk: int) -> HttpResponse:
         request,
         person=person,
         tab="anagrafica",
+        slot="stage",
+        case_pk=case.pk,
         form=StageForm(request.POST),
         call=call,
         done=gettext("The stage of the case has been changed."),
@@ -148,6 +154,8 @@ def diary_add(request: HttpRequest, public_id: UUID, pk: int) -> HttpResponse:
         request,
         person=person,
         tab="diary",
+        slot="diary",
+        case_pk=case.pk,
         form=DiaryNoteForm(request.POST),
         call=lambda d: services.diary_note_add(case=case, actor=request.user, **d),
         done=gettext("The note has been added to the diary."),
@@ -164,6 +172,8 @@ def referral_request(request: HttpRequest, public_id: UUID, pk: int) -> HttpResp
         request,
         person=person,
         tab="referrals",
+        slot="referral",
+        case_pk=case.pk,
         form=ReferralForm(request.POST),
         call=lambda d: services.referral_request(case=case, actor=request.user, **d),
         done=gettext("The referral has been requested."),

@@ -1,8 +1,9 @@
 """Pages of the ecomap and of the isolation assessments of a person.
 
 Each page is a fragment that htmx loads into the person's page (``HX-Request``) and a
-standalone page otherwise. The SVG drawing is a picture of the table of ties; the table
-and its forms are the real interface (keyboard, screen readers). Every page that shows
+standalone page otherwise. The SVG drawing is a picture of the table of ties, whose ties
+are placed with the mouse or the arrow keys (both saved by ``tie_move``); the table and
+its forms edit everything else (keyboard, screen readers). Every page that shows
 ties or assessments writes the read to the access log.
 """
 
@@ -146,6 +147,12 @@ def _ecomap_response(
         "editing": editing,
         "drawing": {
             "person": gettext("The person"),
+            "roledescription": gettext("movable tie"),
+            # "%(label)s" is filled in by the drawing's script with the tie moved.
+            "messages": {
+                "saved": gettext("The new place of %(label)s has been saved."),
+                "failed": gettext("The new place of %(label)s could not be saved."),
+            },
             "ties": [
                 {
                     **services.tie_as_json(t),
@@ -153,6 +160,8 @@ def _ecomap_response(
                     "quality_label": t.get_quality_display(),
                     "strength_label": t.get_strength_display(),
                     "move_url": reverse("beneficiaries:tie_move", args=[person.public_id, t.pk]),
+                    "move_label": gettext("%(label)s, %(kind)s: the arrow keys move it")
+                    % {"label": t.label, "kind": t.get_kind_display()},
                 }
                 for t in ties
             ],

@@ -22,33 +22,28 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from beneficiaries import selectors
 from beneficiaries.forms import (
-    CaseOpenForm,
     ConsentForm,
-    DiaryNoteForm,
     HouseholdMemberForm,
     PersonCreateForm,
     PersonFilterForm,
     PersonForm,
     PersonSearchForm,
-    ReferralForm,
     RestrictionForm,
-    StageForm,
-    assign_forms,
 )
 from beneficiaries.models import Consent, HouseholdMember, Person
 from beneficiaries.services import cases as case_services
 from beneficiaries.services import persons as services
 from beneficiaries.views.common import (
-    TABS,
     add_service_errors,
     back_to,
+    person_context,
     person_or_404,
+    person_page,
     report,
     run_form,
 )
 from legami.audit import audit_read
 from legami.policy import Action, allowed
-from legami.templatetags.legami_audit import history_visible
 
 PAGE_SIZE = 25
 SEARCH_SESSION_KEY = "beneficiaries_person_search"
@@ -154,17 +149,6 @@ def person_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _person_context(request: HttpRequest, person: Person) -> dict[str, Any]:
-    file = selectors.person_file(user=request.user, person=person)
-    can_change = allowed(request.user, Action.CHANGE, person)
-    return {
-        "person": person,
-        **file,
-        "can_change": can_change,
-        "can_open_case": allowed(request.user, Action.CREATE, "beneficiaries.case"),
-    }
-
-
 @never_cache
 @login_required
 @require_GET
@@ -172,28 +156,7 @@ def person_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     """The person page: anagrafica, household, ecomap, assessments, diary, referrals,
     consents and history, each in a tab, with the forms of those who may change it."""
     person = person_or_404(request, public_id)
-    context = _person_context(request, person)
-    audit_read(objs=[person], action="view", purpose="person page")
-    tab = request.GET.get("tab", "")
-    context.update(
-        {
-            "active_tab": tab if tab in TABS else TABS[0],
-            "household_form": HouseholdMemberForm(),
-            "case_open_form": CaseOpenForm(user=request.user),
-            "assign_forms": assign_forms(context["open_cases"]),
-            "history_events": selectors.file_history(
-                user=request.user, person=person, cases=context["cases"]
-            ),
-            "history_visible": history_visible(request.user, person),
-            "stage_form": StageForm(),
-            "diary_form": DiaryNoteForm(),
-            "referral_form": ReferralForm.rendered_once(),
-            "consent_form": ConsentForm(),
-            "restriction_form": RestrictionForm(),
-            "can_export": allowed(request.user, Action.EXPORT, person),
-        }
-    )
-    return render(request, "beneficiaries/person_detail.html", context)
+    return person_page(request, person, tab=request.GET.get("tab", ""))
 
 
 @never_cache
@@ -202,7 +165,7 @@ def person_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
 def person_summary(request: HttpRequest, public_id: UUID) -> HttpResponse:
     """A printable summary of the file (no navigation, print styles)."""
     person = person_or_404(request, public_id)
-    context = _person_context(request, person)
+    context = person_context(request, person)
     audit_read(objs=[person], action="view", purpose="printable summary")
     return render(request, "beneficiaries/person_summary.html", context)
 
@@ -247,6 +210,7 @@ def household_add(request: HttpRequest, public_id: UUID) -> HttpResponse:
         request,
         person=person,
         tab="household",
+        slot="household",
         form=HouseholdMemberForm(request.POST),
         call=lambda data: services.household_member_add(actor=request.user, person=person, **data),
         done=gettext("The member has been added to the household."),
@@ -269,15 +233,19 @@ def household_remove(request: HttpRequest, public_id: UUID, pk: int) -> HttpResp
 def restriction(request: HttpRequest, public_id: UUID) -> HttpResponse:
     """Turn the restriction of processing on or off (the button says which)."""
     person = person_or_404(request, public_id)
-    form = RestrictionForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    if request.POST.get("restricted") == "1":
-        services.person_restrict(actor=request.user, person=person, reason=reason)
-        messages.success(request, gettext("Processing of this file is now restricted."))
-    else:
-        services.person_unrestrict(actor=request.user, person=person, reason=reason)
-        messages.success(request, gettext("Processing of this file is no longer restricted."))
-    return back_to(person, "anagrafica")
+    restrict = request.POST.get("restricted") == "1"
+    change = services.person_restrict if restrict else services.person_unrestrict
+    return run_form(
+        request,
+        person=person,
+        tab="anagrafica",
+        slot="restriction",
+        form=RestrictionForm(request.POST),
+        call=lambda data: change(actor=request.user, person=person, reason=data["reason"]),
+        done=gettext("Processing of this file is now restricted.")
+        if restrict
+        else gettext("Processing of this file is no longer restricted."),
+    )
 
 
 @login_required
@@ -289,6 +257,7 @@ def consent_give(request: HttpRequest, public_id: UUID) -> HttpResponse:
         request,
         person=person,
         tab="consents",
+        slot="consent",
         form=ConsentForm(request.POST),
         call=lambda data: case_services.consent_give(actor=request.user, person=person, **data),
         done=gettext("The consent has been recorded."),

@@ -32,6 +32,8 @@ WORKER_POST: Expected = {**LOGIN, **dict.fromkeys(CASE_WORKERS, 302)}
 FILE_PAGE: Expected = {**LOGIN, **dict.fromkeys(CASE_READERS, 200), Role.OPERATOR: 404}
 FILE_POST: Expected = {**LOGIN, **dict.fromkeys(CASE_READERS, 302), Role.OPERATOR: 404}
 FILE_FORM_INVALID: Expected = {**LOGIN, **dict.fromkeys(CASE_READERS, 200), Role.OPERATOR: 404}
+# A form of the person page sent incomplete comes back in its tab with its errors (400).
+FILE_FORM_REFUSED: Expected = {**LOGIN, **dict.fromkeys(CASE_READERS, 400), Role.OPERATOR: 404}
 
 ROWS: list[Row] = [
     # --- The list and a new file ---------------------------------------------------------
@@ -73,11 +75,11 @@ ROWS: list[Row] = [
     ),
     *rows("POST", P + "/consents/{consent.pk}/withdraw/", FILE_POST, default=403, roles=EVERYONE),
     # --- Cases ----------------------------------------------------------------------------
-    *rows("POST", P + "/cases/open/", FILE_POST, default=403, roles=EVERYONE, data={}),
+    *rows("POST", P + "/cases/open/", FILE_FORM_REFUSED, default=403, roles=EVERYONE, data={}),
     *rows(
         "POST",
         P + "/cases/{case.pk}/assign/",
-        FILE_POST,
+        FILE_FORM_REFUSED,
         default=403,
         roles=EVERYONE,
         data={},

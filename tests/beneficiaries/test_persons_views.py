@@ -4,11 +4,20 @@ by POST only, logged reads, bounded queries."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from beneficiaries.models import CaseStage, Consent, Person, VulnerabilityArea
+from beneficiaries.models import (
+    CaseStage,
+    Consent,
+    HouseholdMember,
+    Person,
+    Referral,
+    VulnerabilityArea,
+)
 from legami.models import AccessEvent
 from tests.beneficiaries.factories import (
     AssessmentFactory,
@@ -225,12 +234,152 @@ def test_consent_withdrawal_from_the_page(social_worker, social_worker_client):
 
 
 def test_an_invalid_stage_change_from_the_page_changes_nothing(social_worker, social_worker_client):
+    """The service's refusal comes back in the stage form of that case, tab open."""
     case = assign(social_worker, stage=CaseStage.INTAKE)
     url = reverse("beneficiaries:case_stage", args=[case.person.public_id, case.pk])
-    response = social_worker_client.post(url, {"to_stage": "monitoring"}, follow=True)
+    response = social_worker_client.post(url, {"to_stage": "monitoring"})
     case.refresh_from_db()
     assert case.stage == CaseStage.INTAKE
-    assert any("cannot move" in str(m) for m in response.context["messages"])
+    assert response.status_code == 400
+    assert response.context["active_tab"] == "anagrafica"
+    refusal = response.context["stage_forms"][case.pk].non_field_errors()
+    assert any("cannot move" in str(m) for m in refusal)
+    summary = _error_summary(response.content.decode())
+    assert "cannot move" in summary
+
+
+def _error_summary(html: str) -> str:
+    found = re.search(r"<div[^>]*data-error-summary[^>]*>.*?</div>", html, re.S)
+    assert found, "no error summary in the page"
+    return found.group(0)
+
+
+def _field_and_error(html: str, field_id: str) -> tuple[str, str]:
+    """The tag of the field with ``field_id`` and the error block right after it."""
+    found = re.search(
+        rf'(<(?:input|select|textarea)[^>]*\bid="{field_id}"[^>]*>(?:.*?</(?:select|textarea)>)?)'
+        rf'\s*(<div class="invalid-feedback[^"]*" id="{field_id}_error">.*?</div>)',
+        html,
+        re.S,
+    )
+    assert found, f"no error right after the field {field_id}"
+    return found.group(1), found.group(2)
+
+
+def test_an_incomplete_form_comes_back_in_its_tab_with_the_errors_under_the_fields(
+    social_worker, social_worker_client, django_assert_max_num_queries
+):
+    """A member without a first name and born in 1850 is not added: the household tab
+    comes back open with what was typed, each error under its field and in a summary."""
+    case = assign(social_worker)
+    url = reverse("beneficiaries:household_add", args=[case.person.public_id])
+    typed = {"relation": "child", "last_name": "Bianchi", "birth_year": "1850"}
+
+    # When the worker sends the incomplete form
+    with django_assert_max_num_queries(60):
+        response = social_worker_client.post(url, typed)
+
+    # Then nothing is saved and the page comes back, with the household tab open
+    assert response.status_code == 400
+    assert not HouseholdMember.objects.exists()
+    assert response.context["active_tab"] == "household"
+    assert not list(response.context["messages"])
+    html = response.content.decode()
+    assert 'aria-controls="household" aria-selected="true"' in html
+    # and each error under its field, which says it is in error
+    form = response.context["household_form"]
+    for name in ("first_name", "birth_year"):
+        field, error = _field_and_error(html, f"household-{name}")
+        assert 'aria-invalid="true"' in field
+        assert "is-invalid" in field
+        assert f'aria-describedby="household-{name}_error"' in field
+        assert str(form.errors[name][0]) in error
+    # and what was typed is still there
+    assert re.search(r'<input[^>]*value="Bianchi"[^>]*id="household-last_name"', html) or re.search(
+        r'<input[^>]*id="household-last_name"[^>]*value="Bianchi"', html
+    )
+    assert re.search(r'<input[^>]*value="1850"[^>]*id="household-birth_year"', html) or re.search(
+        r'<input[^>]*id="household-birth_year"[^>]*value="1850"', html
+    )
+    # and the summary at the top of the form links to the fields
+    summary = _error_summary(html)
+    assert 'href="#household-first_name"' in summary
+    assert 'href="#household-birth_year"' in summary
+    # and no id is repeated in the page
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert len(ids) == len(set(ids))
+
+
+def test_a_refusal_of_the_service_shows_under_the_field_it_names(
+    social_worker, social_worker_client
+):
+    """A referral whose consent date is in the future is refused by the service: the
+    error is under the consent date of that case's referral form."""
+    from tests.partners.factories import OrganisationFactory
+
+    case = assign(social_worker)
+    url = reverse("beneficiaries:referral_request", args=[case.person.public_id, case.pk])
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    response = social_worker_client.post(
+        url,
+        {
+            "to_organisation": OrganisationFactory().pk,
+            "reason": "Serve un alloggio.",
+            "consent_given_on": tomorrow.isoformat(),
+        },
+    )
+    assert response.status_code == 400
+    assert not Referral.objects.exists()
+    assert response.context["active_tab"] == "referrals"
+    html = response.content.decode()
+    field, error = _field_and_error(html, f"referral-c{case.pk}-consent_given_on")
+    assert "is-invalid" in field and 'aria-invalid="true"' in field
+    assert "in the future" in error
+    assert "Serve un alloggio." in html
+    assert f'href="#referral-c{case.pk}-consent_given_on"' in _error_summary(html)
+
+
+def test_a_valid_form_still_goes_back_to_its_tab_by_a_redirect(social_worker, social_worker_client):
+    case = assign(social_worker)
+    url = reverse("beneficiaries:household_add", args=[case.person.public_id])
+    response = social_worker_client.post(url, {"relation": "child", "first_name": "Luca"})
+    assert response.status_code == 302
+    assert response["Location"] == f"/cases/p/{case.person.public_id}/?tab=household#household"
+    assert HouseholdMember.objects.get().first_name == "Luca"
+
+
+def test_a_refused_form_costs_the_same_for_one_case_or_four(
+    make_user, coordinator, coordinator_client, django_assert_max_num_queries
+):
+    """The page that comes back with a refused form reads the file in a bounded number
+    of queries, whatever the number of cases."""
+    from tests.beneficiaries.factories import CaseAssignmentFactory, CaseFactory
+    from tests.partners.factories import OrganisationFactory
+
+    ambito = AmbitoFactory()
+    coordinator.memberships.get().organisation.ambiti.add(ambito)
+    person = PersonFactory()
+
+    def add_case():
+        service = OrganisationFactory()
+        worker = make_user(role=None)
+        worker.memberships.create(organisation=service, role="operator", start_date="2024-01-01")
+        case = CaseFactory(person=person, organisation=service, ambito=ambito, stage="intake")
+        CaseAssignmentFactory(case=case, worker=worker)
+        return case
+
+    first = add_case()
+    url = reverse("beneficiaries:case_stage", args=[person.public_id, first.pk])
+    with django_assert_max_num_queries(60) as one:
+        assert coordinator_client.post(url, {"to_stage": "monitoring"}).status_code == 400
+    for _ in range(3):
+        add_case()
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        response = coordinator_client.post(url, {"to_stage": "monitoring"})
+    assert response.status_code == 400
+    assert len(response.context["stage_forms"]) == 4
+    first.refresh_from_db()
+    assert first.stage == CaseStage.INTAKE
 
 
 def test_a_form_goes_back_to_its_tab_and_the_page_loads_the_ecomap(
@@ -285,3 +434,27 @@ def test_the_person_page_costs_the_same_for_one_case_or_four(
     assert response.status_code == 200
     assert response.content.decode().count('name="c') >= 4  # an assign form per case
     assert len(response.context["history_events"]) == 4
+
+
+def test_a_refusal_for_a_form_the_page_does_not_show_is_a_message(
+    social_worker, social_worker_client, make_user
+):
+    """An assignment sent for a case closed meanwhile: the page has no assignment form
+    for a closed case, so the refusal is told in a message."""
+    case = assign(
+        social_worker,
+        stage=CaseStage.CLOSED,
+        closed_on=dt.date(2025, 2, 1),
+        closure_reason="goals_reached",
+    )
+    colleague = make_user(role=None)
+    colleague.memberships.create(
+        organisation=case.organisation, role="operator", start_date="2024-01-01"
+    )
+    url = reverse("beneficiaries:case_assign", args=[case.person.public_id, case.pk])
+    response = social_worker_client.post(
+        url, {f"c{case.pk}-worker": colleague.pk, f"c{case.pk}-kind": "support"}
+    )
+    assert response.status_code == 400
+    assert not case.assignments.filter(worker=colleague).exists()
+    assert [str(m) for m in response.context["messages"]] == ["A closed case cannot be assigned."]

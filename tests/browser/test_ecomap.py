@@ -59,7 +59,7 @@ def test_a_worker_draws_the_ecomap_and_records_an_assessment(worker_page):
         expect(page.get_by_role("row", name=re.compile(re.escape(label)))).to_be_visible()
 
     # Then the drawing and the table both show three ties
-    expect(page.get_by_role("img", name=re.compile("Ecomap with 3 ties"))).to_be_visible()
+    expect(page.get_by_role("group", name=re.compile("Ecomap with 3 ties"))).to_be_visible()
     expect(page.locator("svg.ecomap-svg .ecomap-tie")).to_have_count(3)
     expect(page.locator("svg.ecomap-svg line[stroke-dasharray]")).to_have_count(2)
     expect(page.get_by_role("button", name=re.compile("^Remove"))).to_have_count(3)
@@ -98,6 +98,52 @@ def test_a_worker_draws_the_ecomap_and_records_an_assessment(worker_page):
         "'canvas[data-assessment-chart=\"lsns6\"]')))"
     )
     assert Assessment.objects.get(person=person).total == 12
+    assert page.console_errors == []
+
+
+def test_a_worker_places_a_tie_with_the_keyboard(worker_page):
+    """A tie of the drawing is reached with Tab and moved with the arrow keys (Shift for
+    a bigger step): its place is saved as a drag saves it, and the page says so."""
+    page, person = worker_page
+    # Given a tie right of the centre, at (120, 0) on the drawing
+    tie = Tie.objects.create(
+        person=person, label="Anna, sister", kind="family", angle=0, distance=0.5
+    )
+    page.goto(f"/cases/p/{person.public_id}/ecomap/")
+    node = page.get_by_role("button", name="Anna, sister, family: the arrow keys move it")
+    expect(node).to_be_visible()
+
+    # When the worker reaches it with Tab from the element before it
+    node.focus()
+    page.keyboard.press("Shift+Tab")
+    expect(node).not_to_be_focused()
+    page.keyboard.press("Tab")
+    expect(node).to_be_focused()
+
+    # When the worker presses Shift+Up twice and Right once: 80 up and 10 right
+    def final_place(response):
+        return "/move/" in response.url and "angle=31.61" in (response.request.post_data or "")
+
+    with page.expect_response(final_place) as moved:
+        page.keyboard.press("Shift+ArrowUp")
+        page.keyboard.press("Shift+ArrowUp")
+        page.keyboard.press("ArrowRight")
+    assert moved.value.status == 200
+
+    # Then the new place is announced and kept on the server
+    expect(page.locator("[data-ecomap-status]")).to_have_text(
+        "The new place of Anna, sister has been saved."
+    )
+    tie.refresh_from_db()
+    assert tie.angle == pytest.approx(31.61, abs=0.01)
+    assert tie.distance == pytest.approx(0.636, abs=0.001)  # √(130² + 80²) / 240
+
+    # And the drawing puts it there again once the page is loaded anew
+    page.reload()
+    node = page.get_by_role("button", name="Anna, sister, family: the arrow keys move it")
+    transform = node.get_attribute("transform") or ""
+    x, y = (float(n) for n in re.findall(r"-?[\d.]+", transform))
+    assert (round(x), round(y)) == (130, -80)
     assert page.console_errors == []
 
 

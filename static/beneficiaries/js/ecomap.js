@@ -2,9 +2,11 @@
  * container's data-ecomap attribute and draws them in the container's <svg>: the person
  * in the centre, each tie a circle around, joined by a line whose width tells strength,
  * whose dash tells quality and whose arrows tell the direction of support. In an
- * editable drawing a tie can be dragged; its new place is saved with a POST.
- * Presentation goes through SVG attributes only (the CSP forbids inline styles).
- * The table of ties next to the drawing is the accessible interface. */
+ * editable drawing a tie can be dragged, or focused with Tab and moved with the arrow
+ * keys (Shift for a bigger step); its new place is saved with a POST to the tie's
+ * move_url either way, and the result is announced in the drawing's polite live region
+ * (data-ecomap-status). Presentation goes through SVG attributes only (the CSP forbids
+ * inline styles). The table of ties next to the drawing edits everything else. */
 (function () {
   "use strict";
   if (window.LegamiEcomap) {
@@ -13,6 +15,10 @@
   }
   var NS = "http://www.w3.org/2000/svg";
   var RADIUS = 240;
+  var STEP = 10;
+  var BIG_STEP = 40;
+  var SAVE_DELAY = 400;
+  var KEYS = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
   var COLOURS = {
     family: "#b71918", friend: "#0066cc", neighbour: "#008055", colleague: "#5c6f82",
     volunteer: "#995c00", service: "#3f1f78", community_group: "#00829b", organisation: "#1a1a1a"
@@ -95,10 +101,18 @@
       }
       var line = el("line", attrs, lines);
       setLine(line, p);
+      var movable = editable && tie.move_url;
       var g = el("g", {
-        "class": "ecomap-tie" + (editable ? " ecomap-draggable" : ""),
+        "class": "ecomap-tie" + (movable ? " ecomap-draggable" : ""),
         "data-tie": tie.id, transform: "translate(" + p.x + " " + p.y + ")"
       }, nodes);
+      if (movable) {
+        g.setAttribute("tabindex", "0");
+        g.setAttribute("role", "button");
+        g.setAttribute("aria-label", tie.move_label || tie.label);
+        if (data.roledescription) { g.setAttribute("aria-roledescription", data.roledescription); }
+        el("circle", { r: 37, fill: "none", "class": "ecomap-focus-ring" }, g);
+      }
       el("circle", { r: 30, fill: "#fff", stroke: COLOURS[tie.kind] || "#333", "stroke-width": 4 }, g);
       var name = el("text", { "text-anchor": "middle", y: 4, "font-size": 12, fill: "#1a1a1a" }, g);
       name.textContent = tie.label.length > 14 ? tie.label.slice(0, 13) + "…" : tie.label;
@@ -107,7 +121,11 @@
       var title = el("title", {}, g);
       title.textContent = tie.label + " · " + (tie.kind_label || tie.kind) + " · " +
         (tie.strength_label || tie.strength) + " · " + (tie.quality_label || tie.quality);
-      if (editable && tie.move_url) { draggable(svg, g, line, tie); }
+      if (movable) {
+        var node = { svg: svg, g: g, line: line, tie: tie, at: p, container: container, data: data };
+        draggable(node);
+        keyboardMovable(node);
+      }
     });
     var centre = el("g", { "class": "ecomap-centre" }, nodes);
     el("circle", { r: 48, fill: "#0066cc" }, centre);
@@ -123,44 +141,85 @@
     return pt.matrixTransform(svg.getScreenCTM().inverse());
   }
 
-  function draggable(svg, g, line, tie) {
+  function announce(node, template) {
+    var status = node.container.querySelector("[data-ecomap-status]");
+    if (!status || !template) { return; }
+    status.textContent = template.replace("%(label)s", node.tie.label);
+  }
+
+  function place(node, p) {
+    // Within the outer circle of the drawing.
+    var len = Math.sqrt(p.x * p.x + p.y * p.y);
+    if (len > RADIUS) { p = { x: (p.x / len) * RADIUS, y: (p.y / len) * RADIUS }; }
+    node.at = { x: p.x, y: p.y };
+    node.g.setAttribute("transform", "translate(" + p.x + " " + p.y + ")");
+    setLine(node.line, node.at);
+  }
+
+  function save(node) {
+    // The tie's place as the server keeps it: angle in degrees, distance from 0 to 1.
+    var at = node.at;
+    var distance = Math.min(Math.sqrt(at.x * at.x + at.y * at.y) / RADIUS, 1);
+    var angle = (Math.atan2(-at.y, at.x) * 180) / Math.PI;
+    if (angle < 0) { angle += 360; }
+    var body = new URLSearchParams({ angle: angle.toFixed(2), distance: distance.toFixed(3) });
+    var messages = node.data.messages || {};
+    return fetch(node.tie.move_url, {
+      method: "POST", body: body, credentials: "same-origin",
+      headers: { "X-CSRFToken": csrfToken() }
+    }).then(function (response) {
+      if (!response.ok) {
+        var target = document.getElementById("htmx-error");
+        if (target) { target.hidden = false; }
+        announce(node, messages.failed);
+      } else {
+        node.tie.angle = angle;
+        node.tie.distance = distance;
+        announce(node, messages.saved);
+      }
+    }, function () {
+      announce(node, messages.failed);
+    });
+  }
+
+  function draggable(node) {
     var dragging = false;
-    var last = null;
+    var moved = false;
+    var g = node.g;
     g.addEventListener("pointerdown", function (event) {
       dragging = true;
+      moved = false;
       g.setPointerCapture(event.pointerId);
       event.preventDefault();
     });
     g.addEventListener("pointermove", function (event) {
       if (!dragging) { return; }
-      var p = svgPoint(svg, event);
-      var len = Math.sqrt(p.x * p.x + p.y * p.y);
-      if (len > RADIUS) { p = { x: (p.x / len) * RADIUS, y: (p.y / len) * RADIUS }; }
-      last = { x: p.x, y: p.y };
-      g.setAttribute("transform", "translate(" + p.x + " " + p.y + ")");
-      setLine(line, last);
+      place(node, svgPoint(node.svg, event));
+      moved = true;
     });
     g.addEventListener("pointerup", function () {
       if (!dragging) { return; }
       dragging = false;
-      if (!last) { return; }
-      var distance = Math.min(Math.sqrt(last.x * last.x + last.y * last.y) / RADIUS, 1);
-      var angle = (Math.atan2(-last.y, last.x) * 180) / Math.PI;
-      if (angle < 0) { angle += 360; }
-      var body = new URLSearchParams({ angle: angle.toFixed(2), distance: distance.toFixed(3) });
-      fetch(tie.move_url, {
-        method: "POST", body: body, credentials: "same-origin",
-        headers: { "X-CSRFToken": csrfToken() }
-      }).then(function (response) {
-        if (!response.ok) {
-          var target = document.getElementById("htmx-error");
-          if (target) { target.hidden = false; }
-        } else {
-          tie.angle = angle;
-          tie.distance = distance;
-        }
-      });
-      last = null;
+      if (moved) { save(node); }
+      moved = false;
+    });
+  }
+
+  function keyboardMovable(node) {
+    // Arrow keys move the focused tie by a step (Shift: a bigger one); the place is saved
+    // once the keys rest, as a drag saves it when the mouse button is released.
+    var timer = null;
+    node.g.addEventListener("keydown", function (event) {
+      var direction = KEYS[event.key];
+      if (!direction || event.altKey || event.ctrlKey || event.metaKey) { return; }
+      event.preventDefault();
+      var step = event.shiftKey ? BIG_STEP : STEP;
+      place(node, { x: node.at.x + direction[0] * step, y: node.at.y + direction[1] * step });
+      if (timer) { clearTimeout(timer); }
+      timer = setTimeout(function () {
+        timer = null;
+        save(node);
+      }, SAVE_DELAY);
     });
   }
 

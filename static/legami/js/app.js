@@ -51,4 +51,11 @@
       window.console.warn("htmx request failed", event.detail.xhr.status);
     }
   });
+
+  // A form that comes back refused starts with a summary of its errors
+  // (data-error-summary): the focus goes there, so that it is read out and seen first.
+  document.addEventListener("DOMContentLoaded", function () {
+    var summary = document.querySelector("[data-error-summary]");
+    if (summary) { summary.focus(); }
+  });
 })();
