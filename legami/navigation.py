@@ -29,6 +29,11 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem(
         "beneficiaries:person_list", _("Case files"), frozenset({Role.OPERATOR, Role.COORDINATOR})
     ),
+    NavItem(
+        "pacts:pact_list",
+        _("Pacts"),
+        frozenset({Role.OPERATOR, Role.COORDINATOR, Role.PARTNER_STAFF}),
+    ),
     NavItem("beneficiaries:referral_inbox", _("Referrals"), frozenset({Role.COORDINATOR})),
     NavItem("beneficiaries:case_import", _("Import cases"), frozenset({Role.COORDINATOR})),
     NavItem("legami:access_log", _("Access log"), frozenset({Role.DPO, Role.COORDINATOR})),

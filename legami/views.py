@@ -9,6 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from legami import health
+from legami.dashboard import render_panels
 from legami.roles import active_roles
 from legami.selectors import ambito_list
 
@@ -19,17 +20,23 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "legami/home.html", {"ambiti": ambito_list()})
 
 
+@never_cache
 @login_required
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """The logged-in person's starting point."""
+    """The logged-in person's starting point: their roles, and the panels the apps
+    register (``legami.dashboard``), e.g. the reminders of pact reviews."""
     memberships = request.user.memberships.select_related("organisation").order_by(  # type: ignore[union-attr]
         "organisation__name", "role"
     )
     return render(
         request,
         "legami/dashboard.html",
-        {"memberships": memberships, "roles": sorted(active_roles(request.user))},
+        {
+            "memberships": memberships,
+            "roles": sorted(active_roles(request.user)),
+            "panels": render_panels(request),
+        },
     )
 
 

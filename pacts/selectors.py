@@ -198,10 +198,20 @@ ZERO = Decimal("0.00")
 
 
 def _balance(entries: QuerySet[LedgerEntry]) -> Balance:
+    """Hours given and received by the accounts of ``entries``. A reversal cancels the
+    hours of the transaction it reverses, on the same side: reversing hours given takes
+    them off "given" (its entry is negative, but it is not hours received)."""
+    original = Q(transaction__reverses__isnull=True)
+    reversal = Q(transaction__reverses__isnull=False)
     sums = entries.aggregate(
-        given=Sum("amount", filter=Q(amount__gt=0)), received=Sum("amount", filter=Q(amount__lt=0))
+        given=Sum("amount", filter=original & Q(amount__gt=0)),
+        given_reversed=Sum("amount", filter=reversal & Q(amount__lt=0)),
+        received=Sum("amount", filter=original & Q(amount__lt=0)),
+        received_reversed=Sum("amount", filter=reversal & Q(amount__gt=0)),
     )
-    return Balance(given=sums["given"] or ZERO, received=-(sums["received"] or ZERO))
+    given = (sums["given"] or ZERO) + (sums["given_reversed"] or ZERO)
+    received = -(sums["received"] or ZERO) - (sums["received_reversed"] or ZERO)
+    return Balance(given=given, received=received)
 
 
 def pact_balance(pact: Pact) -> Balance:

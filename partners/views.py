@@ -24,6 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from legami.audit import audit_read
+from legami.dashboard import ORGANISATION, render_panels
 from legami.policy import Action, allowed, require, visible_to
 from partners import selectors, services
 from partners.forms import (
@@ -94,7 +95,8 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    """An organisation of the network: what it is, where it works, how to reach it."""
+    """An organisation of the network: what it is, where it works, how to reach it, and
+    the panels other apps add for those who may see them (e.g. its hours balance)."""
     organisation = _organisation_or_404(request, slug)
     return render(
         request,
@@ -102,6 +104,7 @@ def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "organisation": organisation,
             "can": selectors.organisation_permissions(user=request.user, organisation=organisation),
+            "panels": render_panels(request, ORGANISATION, organisation=organisation),
         },
     )
 

@@ -16,6 +16,7 @@ import hashlib
 import logging
 import re
 import uuid
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
@@ -49,6 +50,31 @@ logger = logging.getLogger(__name__)
 
 ANONYMISED_TEXT = "[anonymised]"
 ANONYMISED_FIRST_NAME = "—"
+
+# --- Parts of the file kept by other apps -----------------------------------------------------
+# Apps that hold more of a person's file (the pacts, say) take part in the export and in
+# the anonymisation by registering here from their ``AppConfig.ready()``; this app imports
+# none of them.
+#
+# EXPORT_PARTS: ``(person) -> {section: rows}``, sections added to ``person_export_data``.
+# EXPORT_LABELS: ``{section: (heading, model)}``, how the PDF titles a section and labels
+#   its fields.
+# RECORD_PARTS: ``(person) -> records`` of the file: their change history is exported
+#   with the file's, and forgotten when the file is anonymised.
+# ANONYMISE_PARTS: ``(person) -> None``, scrubbing the app's text about the person; run
+#   inside the anonymising transaction, before the history is forgotten.
+ExportPart = Callable[[Person], dict[str, list[dict[str, Any]]]]
+RecordPart = Callable[[Person], Iterable[models.Model]]
+AnonymisePart = Callable[[Person], None]
+EXPORT_PARTS: list[ExportPart] = []
+EXPORT_LABELS: dict[str, tuple[Any, type[models.Model] | None]] = {}
+RECORD_PARTS: list[RecordPart] = []
+ANONYMISE_PARTS: list[AnonymisePart] = []
+
+
+def _part_records(person: Person) -> list[models.Model]:
+    return [record for part in RECORD_PARTS for record in part(person)]
+
 
 # --- Export -----------------------------------------------------------------------------------
 
@@ -110,6 +136,9 @@ def _targets(person: Person) -> Q:
         "beneficiaries.ecomapsnapshot": list(person.ecomap_snapshots.values_list("pk", flat=True)),
         "beneficiaries.assessment": list(person.assessments.values_list("pk", flat=True)),
     }
+    for record in _part_records(person):
+        label = f"{record._meta.app_label}.{record._meta.model_name}"
+        groups.setdefault(label, []).append(record.pk)
     q = Q(pk__in=[])
     for label, pks in groups.items():
         if pks:
@@ -167,7 +196,7 @@ def person_export_data(*, person: Person, actor: Any) -> dict[str, Any]:
         .order_by("at", "id")
         .values("at", "actor_label", "actor_roles", "action", "target_type", "target_id", "purpose")
     ]
-    return {
+    data: dict[str, Any] = {
         "format": "legami.person-export/1",
         "generated_at": timezone.now().isoformat(),
         "generated_by": str(getattr(actor, "email", "") or actor or ""),
@@ -223,9 +252,12 @@ def person_export_data(*, person: Person, actor: Any) -> dict[str, Any]:
             .select_related("assessor")
             .order_by("date", "id")
         ],
-        "change_history": history,
-        "access_log": access_log,
     }
+    for part in EXPORT_PARTS:
+        data.update(part(person))
+    data["change_history"] = history
+    data["access_log"] = access_log
+    return data
 
 
 # --- Anonymisation ----------------------------------------------------------------------------
@@ -285,6 +317,8 @@ def person_anonymise(*, person: Person, actor: Any = None) -> Person:
             snapshot.note = ""
         EcomapSnapshot.objects.bulk_update(snapshots, ["ties", "note"])
         person.assessments.update(note="")
+        for part in ANONYMISE_PARTS:
+            part(person)
         # The change history of the file holds the values just erased: it goes too, and
         # a single event records that the file was anonymised.
         audit_forget(records=_file_records(person))
@@ -314,6 +348,7 @@ def _file_records(person: Person) -> list[models.Model]:
         *person.ecomap_snapshots.all(),
         *person.assessments.all(),
         *person.areas.all(),
+        *_part_records(person),
     ]
 
 
@@ -482,7 +517,7 @@ def person_export_pdf(*, data: dict[str, Any]) -> bytes:
         )
         return table
 
-    sections: list[tuple[str, str, type[models.Model]]] = [
+    sections: list[tuple[str, str, type[models.Model] | None]] = [
         ("areas", gettext("Vulnerability areas"), PersonArea),
         ("household", gettext("Household"), HouseholdMember),
         ("intakes", gettext("Intakes"), Intake),
@@ -493,6 +528,11 @@ def person_export_pdf(*, data: dict[str, Any]) -> bytes:
         ("ties", gettext("Ties"), Tie),
         ("ecomap_snapshots", gettext("Ecomap snapshots"), EcomapSnapshot),
         ("assessments", gettext("Assessments"), Assessment),
+        *(
+            (name, str(label), model)
+            for name, (label, model) in EXPORT_LABELS.items()
+            if name in data
+        ),
         ("change_history", gettext("Change history"), ChangeEvent),
         ("access_log", gettext("Access log"), AccessEvent),
     ]

@@ -29,6 +29,7 @@ from beneficiaries.forms import (
 )
 from beneficiaries.models import Person
 from legami.audit import audit_read
+from legami.dashboard import PERSON, render_panels
 from legami.policy import Action, allowed, scope
 from legami.templatetags.legami_audit import history_visible
 
@@ -64,6 +65,7 @@ TABS = (
     "diary",
     "referrals",
     "consents",
+    "pacts",
     "history",
 )
 
@@ -157,6 +159,8 @@ def person_page(
             "history_events": selectors.file_history(user=request.user, person=person, cases=cases),
             "history_visible": history_visible(request.user, person),
             "can_export": allowed(request.user, Action.EXPORT, person),
+            # Parts of the file kept by apps that build on the case file (the pacts tab).
+            "person_panels": render_panels(request, PERSON, person=person, open_cases=open_cases),
         }
     )
     return render(request, "beneficiaries/person_detail.html", context, status=status)

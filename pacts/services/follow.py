@@ -307,6 +307,8 @@ def reminder_send(*, reminder_id: int) -> bool:
         )
         if reminder is None or reminder.sent_at is not None or reminder.dismissed_at is not None:
             return False
+        if reminder.pact.status not in (S.ACTIVE, S.IN_REVIEW):
+            return False  # completed or interrupted since: there is no review to hold
         if not reminder.recipient.email or not reminder.recipient.is_active:
             return False
         reminder.sent_at = timezone.now()

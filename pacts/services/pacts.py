@@ -174,11 +174,15 @@ def pact_update(*, pact: Pact, actor: Any, **values: Any) -> Pact:
         raise ValueError(f"pact_update cannot change {sorted(unknown)}")
     with transaction.atomic():
         pact = _locked(pact)
-        running_change = not set(values) - {"review_every_weeks", "end_date"}
-        if pact.status != S.DRAFT and (pact.status in FINAL_STATUSES or not running_change):
+        # A running pact may be rescheduled; a proposed or signed one is what its
+        # signatories are signing or signed, so it changes only back in draft.
+        running_change = pact.running and not set(values) - {"review_every_weeks", "end_date"}
+        if pact.status != S.DRAFT and not running_change:
             _require_editable(pact)
-        if "title" in values and not str(values["title"]).strip():
-            raise ValidationError({"title": _("Give the pact a title.")})
+        if "title" in values:
+            if not str(values["title"]).strip():
+                raise ValidationError({"title": _("Give the pact a title.")})
+            values["title"] = str(values["title"]).strip()
         _check_dates(
             values.get("start_date", pact.start_date),
             values.get("end_date", pact.end_date),
@@ -454,7 +458,8 @@ def _guard(pact: Pact, to: str) -> None:
         if not pact.commitments.filter(direction=CommitmentDirection.PROVIDES).exists():
             errors.append(_("Add at least one form of support to the person."))
         if errors:
-            raise ValidationError(errors, code="incomplete")
+            # A list of plain messages would drop the code: give each message its own.
+            raise ValidationError([ValidationError(m, code="incomplete") for m in errors])
     elif to == S.SIGNED:
         if pact.signatories.filter(signed_at__isnull=True).exists():
             raise ValidationError(
@@ -637,7 +642,7 @@ def pact_renew(*, pact: Pact, actor: Any, title: str = "") -> Pact:
             for goal in pact.goals.all():
                 if latest.get(goal.pk) == GoalOutcome.ACHIEVED:
                     continue
-                Goal.objects.create(
+                copied_goal = Goal.objects.create(
                     pact=new,
                     position=goal.position,
                     description=goal.description,
@@ -646,16 +651,18 @@ def pact_renew(*, pact: Pact, actor: Any, title: str = "") -> Pact:
                     target_date=max(goal.target_date, timezone.localdate()),
                     organisation=goal.organisation,
                 )
-            _copy(pact.commitments.all(), new)
+                _created(copied_goal, actor, note=_("carried over from the renewed pact"))
+            _copy(pact.commitments.all(), new, actor)
             for signatory in pact.signatories.filter(
                 kind__in=[SignatoryKind.ORGANISATION, SignatoryKind.COMMUNITY]
             ):
-                Signatory.objects.create(
+                copied_signatory = Signatory.objects.create(
                     pact=new,
                     kind=signatory.kind,
                     organisation=signatory.organisation,
                     name=signatory.name,
                 )
+                _created(copied_signatory, actor, note=_("carried over from the renewed pact"))
             audit_change(
                 obj=pact, action="renew", changes={"renewal": [None, str(new.pk)]}, actor=actor
             )
@@ -664,9 +671,9 @@ def pact_renew(*, pact: Pact, actor: Any, title: str = "") -> Pact:
     return new
 
 
-def _copy(commitments: Iterable[Commitment], new: Pact) -> None:
+def _copy(commitments: Iterable[Commitment], new: Pact, actor: Any) -> None:
     for c in commitments:
-        Commitment.objects.create(
+        copied = Commitment.objects.create(
             pact=new,
             position=c.position,
             direction=c.direction,
@@ -678,6 +685,7 @@ def _copy(commitments: Iterable[Commitment], new: Pact) -> None:
             unit=c.unit,
             period=c.period,
         )
+        _created(copied, actor, note=_("carried over from the renewed pact"))
 
 
 def _latest_outcomes(pact: Pact) -> dict[int, str]:

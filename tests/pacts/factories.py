@@ -73,7 +73,9 @@ def draft_pact(
         period="month",
         organisation=partner,
     )
-    pacts.signatory_add(pact=pact, actor=worker, kind=SignatoryKind.ORGANISATION, organisation=partner)
+    pacts.signatory_add(
+        pact=pact, actor=worker, kind=SignatoryKind.ORGANISATION, organisation=partner
+    )
     pact.refresh_from_db()
     return pact
 
@@ -82,15 +84,14 @@ def sign_all(pact: Pact, worker: Any, partner_signer: Any) -> Pact:
     """Every signature of a proposed pact: the person's recorded by the worker, the
     worker's own, the partner's by ``partner_signer``."""
     for signatory in pact.signatories.all():
-        if signatory.kind == SignatoryKind.ORGANISATION:
-            signer = partner_signer
-        else:
-            signer = worker
+        signer = partner_signer if signatory.kind == SignatoryKind.ORGANISATION else worker
         pact = pacts.pact_sign(pact=pact, signatory=signatory, signer=signer)
     return pact
 
 
-def pact_in(status: str, *, worker: Any, partner_signer: Any, partner: Organisation | None = None) -> Pact:
+def pact_in(
+    status: str, *, worker: Any, partner_signer: Any, partner: Organisation | None = None
+) -> Pact:
     """A pact moved through the services to ``status``. ``partner_signer`` is partner
     staff of ``partner`` (the organisation their membership is at, if not given)."""
     if partner is None:
@@ -106,7 +107,9 @@ def pact_in(status: str, *, worker: Any, partner_signer: Any, partner: Organisat
     pact = sign_all(pact, worker, partner_signer)
     if status == S.SIGNED:
         return pact
-    pact = pacts.pact_start(pact=pact, actor=worker, on=timezone.localdate() - dt.timedelta(days=30))
+    pact = pacts.pact_start(
+        pact=pact, actor=worker, on=timezone.localdate() - dt.timedelta(days=30)
+    )
     if status == S.ACTIVE:
         return pact
     pact = follow.review_start(pact=pact, actor=worker)
