@@ -1,16 +1,19 @@
-"""A generative pact from draft to start in a real Chromium, under the real CSP: a social
+"""A generative pact from draft to end in a real Chromium, under the real CSP: a social
 worker drafts it in the editor during the meeting, proposes it, records the person's
 signature and signs; partner staff log in and sign for their organisation; the worker
-starts the pact.
+starts the pact, records the hours the person gives back on its ledger, records the
+final review with an outcome for each goal (the pact is completed) and downloads the
+pact as a PDF.
 
-The helpers (logging in with the authenticator code, filling the editor's forms) are
-meant to be reused by the tests of the follow-up pages (hours, reviews, PDF).
+The helpers (logging in with the authenticator code, filling the editor's, the ledger's
+and the review's forms) are meant to be reused by the tests of the other pact pages.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -19,7 +22,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from legami.roles import Role
-from pacts.models import Pact, PactStatus, SignatoryKind
+from pacts.models import LedgerTransaction, Pact, PactStatus, SignatoryKind
 from tests.beneficiaries.factories import assign
 from tests.partners.factories import MembershipFactory, OrganisationFactory
 
@@ -29,6 +32,15 @@ PASSWORD = "a-long-test-password-1"  # the password make_user gives (conftest.py
 
 
 # --- Reusable helpers ------------------------------------------------------------------------
+
+
+def watch_csp(page: Page) -> None:
+    """Report every CSP violation of the page's context as a console error (the page
+    fixture collects those in ``page.console_errors``)."""
+    page.context.add_init_script(
+        "document.addEventListener('securitypolicyviolation', (e) => console.error("
+        "'CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));"
+    )
 
 
 def in_english(page: Page, live_server: Any) -> None:
@@ -106,6 +118,45 @@ def add_partner_signatory(page: Page, organisation: str) -> None:
     expect(listed(page, "Signatories", organisation)).to_be_visible()
 
 
+def tick(within: Any, label: str) -> None:
+    """Tick a radio button or checkbox by its label as a person does, clicking the label:
+    Bootstrap Italia draws the control on the label, over the (hidden) input."""
+    within.get_by_text(label, exact=True).check()
+    expect(within.get_by_label(label, exact=True)).to_be_checked()
+
+
+def record_hours(
+    page: Page,
+    *,
+    hours: str,
+    direction: str,
+    organisation: str,
+    commitment: str = "",
+    description: str = "",
+) -> None:
+    """Fill the ledger's "Record hours" form by its labels (the date is today's);
+    ``organisation`` and ``commitment`` are the options' visible text."""
+    form = page.get_by_role("region", name="Record hours")
+    form.get_by_label(re.compile("^Hours")).fill(hours)
+    tick(form.get_by_role("group", name="The hours were"), direction)
+    form.get_by_label(re.compile("^Organisation")).select_option(label=organisation)
+    if commitment:
+        form.get_by_label(re.compile("^Commitment")).select_option(label=commitment)
+    if description:
+        form.get_by_label(re.compile("^Description")).fill(description)
+    form.get_by_role("button", name="Record the hours").click()
+    expect(
+        page.get_by_role("status").filter(has_text="The hours have been recorded")
+    ).to_be_visible()
+
+
+def review_goal(page: Page, goal: str, outcome: str, note: str = "") -> None:
+    """Choose a goal's outcome (``outcome`` is the radio's visible text) on the review form."""
+    tick(page.get_by_role("group", name=goal), outcome)
+    if note:
+        page.get_by_label(f"Note on the goal “{goal}”").fill(note)
+
+
 def press(page: Page, button: str | re.Pattern[str], *, done: str | re.Pattern[str]) -> None:
     """Press a button of the pact page and wait for the message that says it was done."""
     page.get_by_role("button", name=button).click()
@@ -133,10 +184,13 @@ def people(make_user, enable_totp):
     }
 
 
-def test_a_pact_is_drafted_signed_and_started(page, chromium, live_server, people, totp_code):
+def test_a_pact_is_drafted_signed_started_reviewed_and_printed(
+    page, chromium, live_server, people, totp_code
+):
     worker, worker_secret = people["worker"]
     partner, partner_secret = people["partner"]
     case, cooperative = people["case"], people["cooperative"]
+    watch_csp(page)
     in_english(page, live_server)
     log_in(page, worker.email, worker_secret, totp_code)
 
@@ -186,6 +240,12 @@ def test_a_pact_is_drafted_signed_and_started(page, chromium, live_server, peopl
     # When the partner staff log in and sign for their organisation
     partner_context = chromium.new_context(base_url=live_server.url, locale="en-US")
     partner_page = partner_context.new_page()
+    partner_errors: list[str] = []
+    partner_page.on(
+        "console", lambda m: partner_errors.append(m.text) if m.type == "error" else None
+    )
+    partner_page.on("pageerror", lambda exc: partner_errors.append(str(exc)))
+    watch_csp(partner_page)
     in_english(partner_page, live_server)
     log_in(partner_page, partner.email, partner_secret, totp_code)
     partner_page.goto("/pacts/")
@@ -194,6 +254,7 @@ def test_a_pact_is_drafted_signed_and_started(page, chromium, live_server, peopl
     expect(partner_page.get_by_text("Partecipa al laboratorio di quartiere")).to_have_count(0)
     press(partner_page, f"Sign for {cooperative.name}", done="has been recorded")
     partner_context.close()
+    assert partner_errors == []
     pact.refresh_from_db()
     assert pact.status == PactStatus.SIGNED
     assert pact.signatories.get(kind=SignatoryKind.ORGANISATION).signed_by == partner
@@ -204,6 +265,73 @@ def test_a_pact_is_drafted_signed_and_started(page, chromium, live_server, peopl
     expect(page.get_by_text("active", exact=True).first).to_be_visible()
     pact.refresh_from_db()
     assert pact.status == PactStatus.ACTIVE
+
+    # When the worker records 3 hours the person gave back to the cooperative
+    page.get_by_role("link", name="Hours (ledger)").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hours of the pact")
+    record_hours(
+        page,
+        hours="3",
+        direction="given back by the person",
+        organisation=cooperative.name,
+        commitment="Laboratorio di falegnameria per ragazzi (given back by the person)",
+        description="Primo laboratorio con i ragazzi",
+    )
+    # Then the balance shows them, and the ledger holds one balanced double entry
+    balance = page.get_by_role("region", name="Balance")
+    expect(balance).to_contain_text(re.compile(r"Hours given back by the person\s*3(\.00)?\b"))
+    expect(balance).to_contain_text(re.compile(r"Hours received by the person\s*0(\.00)?\b"))
+    expect(
+        page.get_by_role("region", name="Recorded hours")
+        .get_by_role("row")
+        .filter(has_text="Primo laboratorio con i ragazzi")
+    ).to_contain_text(cooperative.name)
+    txn = LedgerTransaction.objects.get(pact=pact)
+    assert txn.hours == Decimal("3")
+    assert txn.giver.person_id == pact.person_id
+    assert txn.receiver.organisation == cooperative
+    assert txn.entries.count() == 2
+    assert sum(e.amount for e in txn.entries.all()) == 0
+
+    # When the worker records the final review with an outcome for each goal
+    page.get_by_role("link", name="The pact", exact=True).click()
+    page.get_by_role("link", name="Record a review").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Review of the pact")
+    review_goal(page, "Partecipa al laboratorio di quartiere", "achieved")
+    review_goal(page, "Ritrova un amico con cui uscire", "partly achieved", note="Quasi")
+    page.get_by_label(re.compile("^Notes")).fill("Il laboratorio continua da solo.")
+    tick(page, "Final review: the pact is completed")
+    page.get_by_role("button", name="Record the review").click()
+
+    # Then the pact is completed and its page shows the outcomes
+    expect(page.get_by_role("status").filter(has_text="the pact is completed")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Ripartire dal quartiere")
+    expect(page.get_by_text("completed", exact=True).first).to_be_visible()
+    expect(page.get_by_role("link", name="Record a review")).to_have_count(0)
+    goals = page.get_by_role("region", name="Goals")
+    expect(
+        goals.get_by_role("listitem").filter(has_text="Partecipa al laboratorio")
+    ).to_contain_text("Latest outcome: achieved")
+    expect(goals.get_by_role("listitem").filter(has_text="Ritrova un amico")).to_contain_text(
+        "Latest outcome: partly achieved"
+    )
+    outcomes = page.get_by_role("region", name="Outcomes")
+    expect(outcomes).to_contain_text(re.compile(r"Goals achieved\s*50% \(1/2, 1 partly\)"))
+    expect(outcomes).to_contain_text(re.compile(r"Hours given back\s*3(\.00)?\b"))
+    pact.refresh_from_db()
+    assert pact.status == PactStatus.COMPLETED
+    review = pact.reviews.get()
+    assert review.final
+    assert sorted(o.outcome for o in review.outcomes.all()) == ["achieved", "partly"]
+
+    # And the pact's PDF downloads
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="The pact (PDF)").click()
+    download = download_info.value
+    assert download.suggested_filename == f"legami-patto-{pact.public_id}.pdf"
+    with open(download.path(), "rb") as pdf:
+        assert pdf.read(5) == b"%PDF-"
+    # No console errors along the way: a CSP violation would be one
     assert page.console_errors == []
 
 
