@@ -5,8 +5,10 @@ words that tell the person's story (context, strengths, reasons, notes, the tuto
 the scan of the signed copy) and keeps what counts in aggregates — statuses, dates,
 goals and their outcomes, commitments, hours.
 
-The ledger is append-only (on PostgreSQL a trigger refuses any change), so its rows stay
-as they are: they name the account, and the account is the person's record, anonymised.
+The ledger is append-only (on PostgreSQL a trigger refuses any change): anonymisation is
+the one exception, and may only empty the free-text description of the person's
+transactions, through the door the trigger opens for its own transaction
+(``pacts.ledger_anonymise``); hours, dates and accounts stay.
 
 ``register()`` is called from ``PactsConfig.ready()``."""
 
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import models
+from django.db import connection, models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -140,13 +142,32 @@ def pacts_anonymise(person: Person) -> None:
     pacts = Pact.objects.filter(person=person)
     for pact in pacts.exclude(scan=""):
         pact.scan.delete(save=False)
-    pacts.update(context="", strengths="", scan="")
+    # A title may name the person: it goes too (the status and dates say what counts).
+    pacts.update(context="", strengths="", scan="", title=ANONYMISED_TEXT)
     # An interrupted pact keeps a reason (a database constraint): the placeholder.
     pacts.exclude(interruption_reason="").update(interruption_reason=ANONYMISED_TEXT)
     Signatory.objects.filter(pact__person=person, kind="beneficiary").update(name="")
+    # Community actors (neighbours, volunteers) are named only in relation to the person.
+    Signatory.objects.filter(pact__person=person, kind="community").update(name=ANONYMISED_TEXT)
     Review.objects.filter(pact__person=person).update(notes="")
     ReviewGoalOutcome.objects.filter(review__pact__person=person).update(note="")
     Placement.objects.filter(pact__person=person).update(tutor=ANONYMISED_TEXT, notes="")
+    _scrub_ledger_descriptions(person)
+
+
+def _scrub_ledger_descriptions(person: Person) -> None:
+    """Empty the descriptions of the person's ledger transactions, through the
+    append-only trigger's anonymisation door (open only inside this transaction)."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL pacts.ledger_anonymise = 'on'")
+        LedgerTransaction.objects.filter(pact__person=person).exclude(description="").update(
+            description=""
+        )
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL pacts.ledger_anonymise = 'off'")
 
 
 def _add(registry: list[Any], part: Any) -> None:

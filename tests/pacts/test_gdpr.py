@@ -211,10 +211,11 @@ def test_anonymisation_scrubs_the_words_and_keeps_the_aggregates(file):
     interrupted = Pact.objects.get(pk=file["interrupted"].pk)
     assert interrupted.interruption_reason == ANONYMISED_TEXT
     assert interrupted.context == ""
-    # The aggregates do not move, and the ledger is untouched.
+    assert pact.title == ANONYMISED_TEXT
+    # The aggregates do not move; the ledger keeps its hours and loses only its words.
     assert pact_outcomes(pact) == outcomes_before
     assert list(LedgerEntry.objects.values_list("pk", "amount")) == entries_before
-    assert LedgerTransaction.objects.get().description == "Laboratorio di falegnameria"
+    assert LedgerTransaction.objects.get().description == ""
 
 
 def test_anonymisation_forgets_the_pacts_change_history(file):

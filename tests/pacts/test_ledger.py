@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from legami.models import ChangeEvent
 from legami.roles import Role
+from pacts.gdpr import _scrub_ledger_descriptions
 from pacts.models import (
     CommitmentDirection,
     LedgerEntry,
@@ -386,3 +387,30 @@ def test_ledger_rows_cannot_be_changed_or_deleted_in_the_database(active, social
     txn.refresh_from_db()
     assert (txn.hours, txn.description) == (Decimal("2"), "")
     assert LedgerEntry.objects.filter(transaction=txn).count() == 2
+
+
+@on_postgresql
+def test_the_anonymisation_door_lets_only_the_description_be_emptied(active, social_worker):
+    """With ``pacts.ledger_anonymise`` on for the transaction, the description of a
+    ledger transaction may change — nothing else, and entries not at all."""
+    txn = record(active, social_worker, hours="2", description="Con la signora Rossi")
+    entry = txn.entries.first()
+    _scrub_ledger_descriptions(active.person)
+    txn.refresh_from_db()
+    assert txn.description == ""
+    for statement, pk in (
+        ("UPDATE pacts_ledgertransaction SET hours = 9 WHERE id = %s", txn.pk),
+        ("UPDATE pacts_ledgertransaction SET description = 'x', hours = 9 WHERE id = %s", txn.pk),
+        ("DELETE FROM pacts_ledgertransaction WHERE id = %s", txn.pk),
+        ("UPDATE pacts_ledgerentry SET amount = 9 WHERE id = %s", entry.pk),
+    ):
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute("SET LOCAL pacts.ledger_anonymise = 'on'")
+            cursor.execute(statement, [pk])
+    # The anonymisation closes the door behind it, even inside a larger transaction.
+    with pytest.raises(DatabaseError), transaction.atomic():
+        LedgerTransaction.objects.filter(pk=txn.pk).update(description="again")
