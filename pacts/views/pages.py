@@ -315,13 +315,15 @@ def _actions(pact: Pact, can_change: bool) -> dict[str, bool]:
         return {}
     moves = services.TRANSITIONS.get(pact.status, frozenset())
     renewed = hasattr(pact, "renewal")
-    return {
+    offered = {
         "propose": S.PROPOSED in moves,
         "back_to_draft": pact.status == S.PROPOSED,
         "start": pact.status == S.SIGNED,
         "interrupt": S.INTERRUPTED in moves,
         "renew": pact.status == S.COMPLETED and not renewed,
     }
+    # Only the moves on offer: a pact that is over shows no empty "move on" box.
+    return {name: True for name, on in offered.items() if on}
 
 
 def _partner_page(request: HttpRequest, pact: Pact) -> HttpResponse:
@@ -347,6 +349,8 @@ def _partner_page(request: HttpRequest, pact: Pact) -> HttpResponse:
             "pact": pact,
             "view": view,
             "status_label": S(view["status"]).label,
+            # Partner staff record and read the hours exchanged with their organisation.
+            "hours_open": pact.status in (S.SIGNED, S.ACTIVE, S.IN_REVIEW, S.COMPLETED),
             "provides": [c for c in view["commitments"] if c["direction"] == "provides"],
             "gives_back": [c for c in view["commitments"] if c["direction"] == "gives_back"],
         },

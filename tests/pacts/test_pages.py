@@ -640,3 +640,31 @@ def test_the_person_pacts_fragment_lists_pacts_and_offers_a_new_one(rf, social_w
     assert "Patto di prova" in html
     assert detail(pact) in html
     assert f"/pacts/new/{pact.case_id}/" in html
+
+
+@pytest.mark.parametrize(
+    ("status", "offered"),
+    [
+        (PactStatus.PROPOSED, True),
+        (PactStatus.SIGNED, True),
+        (PactStatus.COMPLETED, True),  # renewal
+        (PactStatus.INTERRUPTED, False),
+    ],
+)
+def test_the_move_on_box_appears_only_with_a_move_to_offer(
+    social_worker, partner_user, social_worker_client, status, offered
+):
+    """A pact that is over and cannot be renewed shows no empty "move the pact on" box."""
+    pact = pact_in(status, worker=social_worker, partner_signer=partner_user)
+    page = social_worker_client.get(detail(pact)).content.decode()
+    assert ('id="actions-title"' in page) is offered
+
+
+def test_partner_staff_reach_the_hours_of_a_running_pact(
+    partner_client, social_worker, partner_user
+):
+    """The partner page links to the ledger, where partner staff record their hours."""
+    pact = pact_in(PactStatus.ACTIVE, worker=social_worker, partner_signer=partner_user)
+    page = partner_client.get(detail(pact)).content.decode()
+    assert reverse("pacts:ledger", args=[pact.public_id]) in page
+    assert partner_client.get(reverse("pacts:ledger", args=[pact.public_id])).status_code == 200
