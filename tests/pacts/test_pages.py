@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from legami.models import AccessEvent
 from pacts.models import CommitmentDirection, Goal, Pact, PactStatus, Signatory, SignatoryKind
+from pacts.services import ledger as services_ledger
 from pacts.services import pacts as services
 from pacts.views.pages import url_if_any
 from tests.beneficiaries.factories import assign
@@ -668,3 +669,23 @@ def test_partner_staff_reach_the_hours_of_a_running_pact(
     page = partner_client.get(detail(pact)).content.decode()
     assert reverse("pacts:ledger", args=[pact.public_id]) in page
     assert partner_client.get(reverse("pacts:ledger", args=[pact.public_id])).status_code == 200
+
+
+def test_the_person_page_has_a_pacts_tab(social_worker, partner_user, social_worker_client):
+    """The case file's pacts tab lists the person's pacts with their status, the hours
+    they gave back, and offers a new pact on the open case the worker follows."""
+    pact = pact_in(PactStatus.ACTIVE, worker=social_worker, partner_signer=partner_user)
+    services_ledger.hours_record(
+        pact=pact,
+        actor=social_worker,
+        hours="4",
+        date=timezone.localdate(),
+        direction=CommitmentDirection.GIVES_BACK,
+        organisation=pact.signatories.get(kind=SignatoryKind.ORGANISATION).organisation,
+    )
+    page = social_worker_client.get(f"/cases/p/{pact.person.public_id}/?tab=pacts").content.decode()
+    assert 'id="pacts-tab"' in page
+    assert pact.title in page
+    assert reverse("pacts:pact_detail", args=[pact.public_id]) in page
+    assert reverse("pacts:pact_create", args=[pact.case_id]) in page
+    assert "4.00" in page
