@@ -26,6 +26,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("legami:home", _("Home")),
     NavItem("partners:organisation_list", _("The network")),
     NavItem("legami:dashboard", _("Dashboard"), "authenticated"),
+    NavItem("labs:meeting_list", _("Community labs")),
     NavItem(
         "beneficiaries:person_list", _("Case files"), frozenset({Role.OPERATOR, Role.COORDINATOR})
     ),
@@ -34,6 +35,12 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         _("Pacts"),
         frozenset({Role.OPERATOR, Role.COORDINATOR, Role.PARTNER_STAFF}),
     ),
+    NavItem(
+        "labs:manage",
+        _("Run labs"),
+        frozenset({Role.FACILITATOR, Role.AMBITO_ADMIN, Role.NETWORK_ADMIN}),
+    ),
+    NavItem("labs:referred_needs", _("Needs from the labs"), frozenset({Role.COORDINATOR})),
     NavItem("beneficiaries:referral_inbox", _("Referrals"), frozenset({Role.COORDINATOR})),
     NavItem("beneficiaries:case_import", _("Import cases"), frozenset({Role.COORDINATOR})),
     NavItem("legami:access_log", _("Access log"), frozenset({Role.DPO, Role.COORDINATOR})),

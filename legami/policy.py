@@ -234,6 +234,23 @@ def _pact_partner(prefix: str) -> Rule:
     )
 
 
+def _lab_runners(prefix: str) -> Rule:
+    """Labs (reached through ``prefix``) the subject runs: as one of its facilitators, as
+    administrator of its ambito, or as network administrator."""
+
+    def rule(s: Subject) -> Scope:
+        if s.has(Role.NETWORK_ADMIN):
+            return True
+        scopes: list[Q] = []
+        if s.has(Role.FACILITATOR):
+            scopes.append(Q(**{f"{prefix}facilitators": s.user.pk}))
+        if s.has(Role.AMBITO_ADMIN):
+            scopes.append(Q(**{f"{prefix}ambito__in": s.ambiti(Role.AMBITO_ADMIN)}))
+        return reduce(or_, scopes) if scopes else False
+
+    return rule
+
+
 _partner_hours = when(
     lambda s: s.has(Role.PARTNER_STAFF),
     lambda s: (
@@ -460,6 +477,67 @@ RULES: dict[str, dict[Action, Rule]] = {
     "pacts.reminder": {
         Action.LIST: when(lambda s: s.authenticated, lambda s: Q(recipient=s.user.pk)),
         Action.CHANGE: when(lambda s: s.authenticated, lambda s: Q(recipient=s.user.pk)),
+    },
+    # --- Community labs (labs) ---
+    # Labs and their meetings are public once the lab is under way; facilitators run the
+    # labs they facilitate (and see them while planned); ambito administrators, those of
+    # their ambiti; network administrators, all.
+    "labs.lab": {
+        Action.LIST: either(_lab_runners(""), lambda s: ~Q(status="planned")),
+        Action.READ: either(_lab_runners(""), lambda s: ~Q(status="planned")),
+        Action.CREATE: either(
+            roles(Role.NETWORK_ADMIN, Role.FACILITATOR),
+            when(
+                lambda s: s.has(Role.AMBITO_ADMIN),
+                lambda s: Q(ambito__in=s.ambiti(Role.AMBITO_ADMIN)),
+            ),
+        ),
+        Action.CHANGE: _lab_runners(""),
+    },
+    "labs.meeting": {
+        Action.LIST: either(_lab_runners("lab__"), lambda s: ~Q(lab__status="planned")),
+        Action.READ: either(_lab_runners("lab__"), lambda s: ~Q(lab__status="planned")),
+        Action.CREATE: _lab_runners("lab__"),
+        Action.CHANGE: _lab_runners("lab__"),
+    },
+    # Who signed up (names, addresses, attendance): the lab's runners; and each person
+    # their own registrations.
+    "labs.registration": {
+        Action.LIST: either(
+            _lab_runners("meeting__lab__"),
+            when(lambda s: s.authenticated, lambda s: Q(user=s.user.pk)),
+        ),
+        Action.READ: either(
+            _lab_runners("meeting__lab__"),
+            when(lambda s: s.authenticated, lambda s: Q(user=s.user.pk)),
+        ),
+        Action.CHANGE: _lab_runners("meeting__lab__"),
+    },
+    # The needs board is public; anyone with an account posts and supports needs; the
+    # lab's runners move, merge and answer them with interventions.
+    "labs.need": {
+        Action.LIST: either(_lab_runners("lab__"), lambda s: ~Q(lab__status="planned")),
+        Action.READ: either(_lab_runners("lab__"), lambda s: ~Q(lab__status="planned")),
+        Action.CREATE: when(lambda s: s.authenticated, lambda s: ~Q(lab__status="closed")),
+        Action.CHANGE: _lab_runners("lab__"),
+    },
+    # Needs a lab passed to a social service, with the person's consent: the service's
+    # coordinators take them in (as an intake through the "community lab" channel).
+    "labs.need_referral": {
+        Action.LIST: when(
+            lambda s: s.has(Role.COORDINATOR),
+            lambda s: Q(referred_to__in=s.orgs(Role.COORDINATOR)),
+        ),
+        Action.CHANGE: when(
+            lambda s: s.has(Role.COORDINATOR),
+            lambda s: Q(referred_to__in=s.orgs(Role.COORDINATOR)),
+        ),
+    },
+    "labs.intervention": {
+        Action.LIST: either(_lab_runners("lab__"), lambda s: ~Q(lab__status="planned")),
+        Action.READ: either(_lab_runners("lab__"), lambda s: ~Q(lab__status="planned")),
+        Action.CREATE: _lab_runners("lab__"),
+        Action.CHANGE: _lab_runners("lab__"),
     },
     "legami.changeevent": {
         Action.LIST: roles(Role.DPO),

@@ -241,6 +241,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "pacts.scan_review_reminders",
         "schedule": crontab(minute=0, hour=7),
     },
+    "lab-meeting-reminders": {
+        "task": "labs.send_meeting_reminders",
+        "schedule": crontab(minute="*/10"),
+    },
+    "lab-remind-to-close-meetings": {
+        "task": "labs.remind_to_close_meetings",
+        "schedule": crontab(minute=0, hour=8),
+    },
+    "lab-expire-unconfirmed": {
+        "task": "labs.expire_unconfirmed_registrations",
+        "schedule": crontab(minute=23),
+    },
 }
 
 INVITATION_EXPIRY_DAYS = _int("INVITATION_EXPIRY_DAYS", 7, minimum=1)
@@ -261,6 +273,25 @@ CASE_IMPORT_MAX_BYTES = _int("CASE_IMPORT_MAX_BYTES", 5 * 1024 * 1024, minimum=1
 # Case workers and signatories are reminded of a pact's review this many days before it
 # is due (and again once it is overdue).
 PACT_REMINDER_DAYS_BEFORE = _int("PACT_REMINDER_DAYS_BEFORE", 7, minimum=0)
+
+# --- Community labs ---------------------------------------------------------------------------
+# A guest's sign-up waits this long for the confirmation of their address, then expires.
+LAB_GUEST_CONFIRMATION_HOURS = _int("LAB_GUEST_CONFIRMATION_HOURS", 24, minimum=1)
+# Reminders of a meeting are mailed this many hours before it (comma-separated).
+try:
+    LAB_REMINDER_HOURS = sorted(
+        {
+            int(part)
+            for part in env.str("LAB_REMINDER_HOURS", default="48,2").split(",")
+            if part.strip()
+        }
+    )
+except ValueError as exc:
+    raise ImproperlyConfigured(
+        "LAB_REMINDER_HOURS must be whole numbers of hours separated by commas, e.g. 48,2."
+    ) from exc
+if any(hours < 1 for hours in LAB_REMINDER_HOURS):
+    raise ImproperlyConfigured("LAB_REMINDER_HOURS must be at least 1 hour each.")
 
 # --- Mail ---------------------------------------------------------------------------------
 

@@ -1,1 +1,0 @@
-"""Models of the labs app (see ../shared/ARCHITECTURE.md)."""

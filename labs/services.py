@@ -1,1 +1,0 @@
-"""Services of the labs app (see ../shared/ARCHITECTURE.md)."""

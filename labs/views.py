@@ -1,1 +1,0 @@
-"""Views of the labs app (see ../shared/ARCHITECTURE.md)."""
