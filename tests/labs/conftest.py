@@ -4,6 +4,7 @@ own tests in tests/legami/test_i18n.py): pages and messages are asserted in Engl
 from __future__ import annotations
 
 import pytest
+from celery._state import _set_task_join_will_block
 from django.utils import translation
 
 from legami.celery import app as celery_app
@@ -36,3 +37,8 @@ def eager_tasks():
     celery_app.conf.update(dict.fromkeys(names, True))
     yield
     celery_app.conf.update(before)
+    # An eager task runs inside Celery's process-wide "joining would block" flag, which
+    # it saves and restores: eager tasks in parallel threads (the concurrency tests) can
+    # restore it in the wrong order and leave it set, which then breaks every later
+    # result.get() in this process (tests/legami/test_celery.py). Put it back.
+    _set_task_join_will_block(False)
