@@ -80,6 +80,20 @@ def is_full_reader(user: Any, pact: Pact) -> bool:
     return Case.objects.filter(rule_scope, pk=pact.case_id).exists()
 
 
+def full_reader_case_ids(user: Any, case_ids: set[int]) -> set[int]:
+    """Of ``case_ids``, the cases whose pacts ``user`` reads whole (one query for a page
+    of pacts; the same rule as ``is_full_reader``). For the others, only
+    ``partner_view`` may be shown."""
+    rule_scope = scope(user, Action.READ, "beneficiaries.case")
+    if rule_scope is True:
+        return set(case_ids)
+    if rule_scope is False or not case_ids:
+        return set()
+    from beneficiaries.models import Case
+
+    return set(Case.objects.filter(rule_scope, pk__in=case_ids).values_list("pk", flat=True))
+
+
 def partner_organisations(user: Any, pact: Pact) -> frozenset[int]:
     """The organisations of ``user``'s partner staff memberships that sign ``pact``."""
     orgs = subject_for(user).orgs(Role.PARTNER_STAFF)
@@ -310,11 +324,14 @@ def pact_outcomes(pact: Pact) -> Outcomes:
 
 
 def reminders_for(*, user: Any) -> QuerySet[Reminder]:
-    """The user's review reminders still on their dashboard."""
+    """The user's review reminders still on their dashboard, for the pacts they may
+    still read (a reminder names the pact)."""
     return (
         visible_to(user, Reminder)
         .filter(
-            dismissed_at__isnull=True, pact__status__in=[PactStatus.ACTIVE, PactStatus.IN_REVIEW]
+            dismissed_at__isnull=True,
+            pact__status__in=[PactStatus.ACTIVE, PactStatus.IN_REVIEW],
+            pact__in=visible_to(user, Pact, Action.READ).values("pk"),
         )
         .select_related("pact")
         .order_by("due_on", "id")

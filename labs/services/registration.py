@@ -136,6 +136,13 @@ def registration_create(
         with transaction.atomic():
             locked = _locked_meeting(meeting.pk)
             require_signup_open(locked, now)
+            if user is not None:
+                # Someone else may have typed this person's address as a guest: the
+                # account's own address is verified, so its sign-up wins over an
+                # unconfirmed guest entry.
+                locked.registrations.filter(email=email, status=R.UNCONFIRMED).update(
+                    status=R.EXPIRED
+                )
             if locked.registrations.filter(email=email, status__in=ACTIVE_STATUSES).exists():
                 raise ValidationError(
                     _("This address is already signed up for this meeting."), code="duplicate"
@@ -214,6 +221,13 @@ def registration_cancel(*, registration: Registration, actor: Any = None) -> Reg
         registration = Registration.objects.select_for_update().get(pk=registration.pk)
         if registration.status not in ACTIVE_STATUSES:
             return registration
+        if locked.starts_at <= now or locked.status != MeetingStatus.SCHEDULED:
+            # Past the start, attendance and minutes speak for the meeting; nobody is
+            # promoted into it any more.
+            raise ValidationError(
+                _("This meeting has already started: the registration can no longer be cancelled."),
+                code="started",
+            )
         had_seat = registration.status == R.CONFIRMED
         registration.status = R.CANCELLED
         registration.cancelled_at = now

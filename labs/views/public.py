@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -145,6 +146,30 @@ def lab_feed(request: HttpRequest, slug: str) -> HttpResponse:
 
 # --- A meeting and signing up -----------------------------------------------------------------
 
+# Guests' sign-ups send mail to an address anyone can type: at most this many per client
+# address per hour, and per mailbox (the part before any "+tag") per day.
+GUEST_SIGNUPS_PER_IP_HOUR = 5
+GUEST_SIGNUPS_PER_MAILBOX_DAY = 3
+
+
+def _count(key: str, timeout: int) -> int:
+    cache.add(key, 0, timeout)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout)
+        return 1
+
+
+def _guest_allowed(request: HttpRequest, email: str) -> bool:
+    """Whether one more guest sign-up from this client and to this mailbox is allowed."""
+    local, _, domain = email.strip().lower().partition("@")
+    mailbox = f"{local.split('+', 1)[0]}@{domain}"
+    ip = request.META.get("REMOTE_ADDR", "")
+    by_ip = _count(f"labs:guest-signup:ip:{ip}", 3600)
+    by_mailbox = _count(f"labs:guest-signup:mailbox:{mailbox}", 86400)
+    return by_ip <= GUEST_SIGNUPS_PER_IP_HOUR and by_mailbox <= GUEST_SIGNUPS_PER_MAILBOX_DAY
+
 
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -165,13 +190,28 @@ def meeting_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                 )
                 messages.success(request, _signed_up_message(registration))
                 return redirect(meeting.get_absolute_url())
-            if guest_form.is_valid():
-                registration = services.registration_create(
-                    meeting=meeting,
-                    email=guest_form.cleaned_data["email"],
-                    name=guest_form.cleaned_data["name"],
-                    language=get_language(),
+            if guest_form.is_valid() and not _guest_allowed(
+                request, guest_form.cleaned_data["email"]
+            ):
+                guest_form.add_error(
+                    None,
+                    gettext("Too many sign-ups from here in a short time: try again later."),
                 )
+            elif guest_form.is_valid():
+                email = guest_form.cleaned_data["email"]
+                try:
+                    services.registration_create(
+                        meeting=meeting,
+                        email=email,
+                        name=guest_form.cleaned_data["name"],
+                        language=get_language(),
+                    )
+                except ValidationError as exc:
+                    # Whether an address is already signed up is nobody else's business:
+                    # a guest form answers the same either way (the owner of the address
+                    # has their links already).
+                    if exc.code != "duplicate":
+                        raise
                 messages.success(
                     request,
                     gettext(
@@ -179,7 +219,7 @@ def meeting_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                         "%(hours)s hours to confirm your sign-up."
                     )
                     % {
-                        "email": registration.email,
+                        "email": email.strip().lower(),
                         "hours": settings.LAB_GUEST_CONFIRMATION_HOURS,
                     },
                 )

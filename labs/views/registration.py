@@ -53,8 +53,12 @@ def registration_cancel(request: HttpRequest, token: str) -> HttpResponse:
     """The person cancels their registration; a freed seat goes to the waiting list."""
     registration = _registration(token)
     if request.method == "POST":
-        services.registration_cancel(registration=registration)
-        messages.success(request, gettext("Your registration is cancelled."))
+        try:
+            services.registration_cancel(registration=registration)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, gettext("Your registration is cancelled."))
         return redirect(reverse("labs:registration_cancel", args=[token]))
     return render(
         request,

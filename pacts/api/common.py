@@ -15,9 +15,8 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
 
 from beneficiaries.api.common import service_errors
-from beneficiaries.models import Case
 from legami.audit import audit_read
-from legami.policy import Action, scope, subject_for, visible_to
+from legami.policy import Action, subject_for, visible_to
 from legami.roles import Role
 from pacts import selectors
 from pacts.api.serializers import PactListSerializer, PactSerializer, PartnerPactSerializer
@@ -75,15 +74,7 @@ def pact_rows(user: Any, pacts: list[Pact]) -> list[dict[str, Any]]:
     """Rows of a page of pacts, each as its reader may see it, in a fixed number of
     queries: the same decisions as ``selectors.is_full_reader`` and
     ``selectors.partner_organisations``, taken for the whole page."""
-    rule = scope(user, Action.READ, "beneficiaries.case")
-    if rule is True or rule is False:
-        full = {pact.case_id for pact in pacts} if rule else set()
-    else:
-        full = set(
-            Case.objects.filter(rule, pk__in={pact.case_id for pact in pacts}).values_list(
-                "pk", flat=True
-            )
-        )
+    full = selectors.full_reader_case_ids(user, {pact.case_id for pact in pacts})
     partner_orgs = subject_for(user).orgs(Role.PARTNER_STAFF)
     rows = []
     for pact in pacts:

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from beneficiaries.models import Assessment, AssessmentKind
 from legami.audit import audit_change, diff, snapshot
 from legami.models import User
-from legami.policy import Action, require
+from legami.policy import Action, allowed, require
 from pacts.models import (
     GoalOutcome,
     Pact,
@@ -253,7 +253,10 @@ def reminder_recipients(pact: Pact) -> set[int]:
             ids.add(user_id)
         elif kind == SignatoryKind.ORGANISATION and signed_by_id:
             ids.add(signed_by_id)
-    return set(User.objects.filter(pk__in=ids, is_active=True).values_list("pk", flat=True))
+    users = User.objects.filter(pk__in=ids, is_active=True)
+    # Only those who may still read the pact today (a partner whose membership ended, a
+    # worker moved off the case): a reminder names the pact.
+    return {user.pk for user in users if allowed(user, Action.READ, pact)}
 
 
 def reminders_scan(*, today: dt.date | None = None) -> list[int]:
@@ -310,6 +313,8 @@ def reminder_send(*, reminder_id: int) -> bool:
         if reminder.pact.status not in (S.ACTIVE, S.IN_REVIEW):
             return False  # completed or interrupted since: there is no review to hold
         if not reminder.recipient.email or not reminder.recipient.is_active:
+            return False
+        if not allowed(reminder.recipient, Action.READ, reminder.pact):
             return False
         reminder.sent_at = timezone.now()
         reminder.save(update_fields=["sent_at"])

@@ -60,6 +60,8 @@ SCAN_TYPES = {
     b"\xff\xd8\xff": "image/jpeg",
 }
 
+SCAN_EXTENSIONS = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}
+
 _CONTENT_FIELDS = (
     "title",
     "context",
@@ -720,7 +722,10 @@ def pact_attach_scan(*, pact: Pact, actor: Any, file: UploadedFile) -> Pact:
     with transaction.atomic():
         pact = _locked(pact)
         previous = pact.scan.name if pact.scan else None
-        pact.scan.save(f"pact-{pact.public_id}-{file.name}", file, save=False)
+        # The stored name is the pact's opaque id only: the uploaded file's own name
+        # often carries the person's name or codice fiscale.
+        extension = SCAN_EXTENSIONS[SCAN_TYPES[next(m for m in SCAN_TYPES if head.startswith(m))]]
+        pact.scan.save(f"pact-{pact.public_id}{extension}", file, save=False)
         pact.updated_at = timezone.now()
         pact.save(update_fields=["scan", "updated_at"])
         audit_change(

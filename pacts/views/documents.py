@@ -86,8 +86,7 @@ def _documents_page(
     request: HttpRequest, pact: Pact, *, form: ScanForm | None = None, status: int = 200
 ) -> HttpResponse:
     context = follow_context(request, pact, "documents")
-    if request.method == "GET":
-        log_read(pact, "pact documents")
+    log_read(pact, "pact documents")
     return render(
         request,
         "pacts/documents_page.html",

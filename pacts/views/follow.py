@@ -250,8 +250,8 @@ def review_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
                 )
                 return redirect(pact_page_url(pact))
         status = 400
-    else:
-        log_read(pact, "pact review")
+    # The refused form shows the pact again: a read, as the GET.
+    log_read(pact, "pact review")
     return render(
         request,
         "pacts/follow_review.html",
@@ -434,8 +434,8 @@ def _ledger_page(
         "given_label": gettext("Hours given back by the person"),
         "received_label": gettext("Hours received by the person"),
     }
-    if request.method == "GET":
-        log_read(pact, "pact ledger")
+    # Every render shows the pact's hours, the re-rendered refused form too.
+    log_read(pact, "pact ledger")
     return render(
         request,
         "pacts/follow_ledger.html",
@@ -587,8 +587,7 @@ def _placements_page(
         }
         for p in placements
     ]
-    if request.method == "GET":
-        log_read(pact, "pact placements")
+    log_read(pact, "pact placements")
     return render(
         request,
         "pacts/follow_placements.html",

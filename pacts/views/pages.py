@@ -233,9 +233,17 @@ def pact_list(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     today = timezone.localdate()
-    rows = [(pact, review_due(pact, today)) for pact in page.object_list]
+    # Partner staff see of a pact only what partner_view holds: not the case's service,
+    # the number of goals or the review dates.
+    full = selectors.full_reader_case_ids(request.user, {p.case_id for p in page.object_list})
+    rows = [
+        (pact, review_due(pact, today) if pact.case_id in full else None, pact.case_id in full)
+        for pact in page.object_list
+    ]
     audit_read(
-        objs=[pact.person for pact, _ in rows], action=AccessEvent.Action.LIST, purpose="pact list"
+        objs=[pact.person for pact, _due, _full in rows],
+        action=AccessEvent.Action.LIST,
+        purpose="pact list",
     )
     query = request.GET.copy()
     query.pop("page", None)
@@ -432,7 +440,10 @@ def editor_response(
     forms: dict[str, Any] | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    """The editor, or only its ``section`` for htmx (always 200: htmx swaps it)."""
+    """The editor, or only its ``section`` for htmx (always 200: htmx swaps it). What a
+    POST sends back shows the pact too: it is logged as a read like the GET."""
+    if request.method != "GET":
+        audit_read(objs=[pact.person], action=AccessEvent.Action.VIEW, purpose="pact editor")
     context = editor_context(request, pact, forms=forms)
     if section is not None and is_htmx(request):
         return render(request, f"pacts/pact_edit.html#{section}", context)

@@ -442,7 +442,4 @@ def test_the_reminder_to_write_the_minutes_is_recorded_on_the_meeting(lab, runne
     assert remind_to_close_meetings() == 1
     overdue.refresh_from_db()
     assert overdue.close_reminded_at is not None
-    from django.core.cache import cache
-
-    cache.clear()
     assert remind_to_close_meetings() == 0
