@@ -26,7 +26,7 @@ from beneficiaries.services.persons import PERSON_FIELDS
 from legami.models import Ambito, Comune, User
 from legami.policy import subject_for
 from legami.roles import Role
-from partners.forms import DATE_WIDGET, StyledFormMixin
+from partners.forms import DATE_WIDGET, Styled
 from partners.models import Membership, Organisation
 
 
@@ -49,27 +49,6 @@ def own_services(user: Any) -> QuerySet[Organisation]:
     return Organisation.objects.filter(
         pk__in=subject_for(user).orgs(Role.OPERATOR, Role.COORDINATOR)
     ).order_by("name")
-
-
-class StyledBoundField(forms.BoundField):
-    """A field that shows it is in error the Bootstrap Italia way (``is-invalid``), on top
-    of the ``aria-invalid`` and ``aria-describedby`` (its ``<id>_error``) Django adds."""
-
-    def build_widget_attrs(self, attrs: dict[str, Any], widget: Any = None) -> dict[str, Any]:
-        attrs = super().build_widget_attrs(attrs, widget)
-        if self.errors:
-            widget = widget or self.field.widget
-            css = attrs.get("class", widget.attrs.get("class", ""))
-            attrs["class"] = f"{css} is-invalid".strip()
-        return attrs
-
-
-class Styled(StyledFormMixin, forms.Form):
-    bound_field_class = StyledBoundField
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._style()
 
 
 class PersonFilterForm(Styled):

@@ -19,30 +19,10 @@ from labs.models import LabContext, LabStatus, NeedCategory
 from labs.services.meetings import NEED_TITLE_MAX, ROME
 from legami.models import Ambito, Comune, User
 from legami.roles import Role
-from partners.forms import StyledFormMixin
+from partners.forms import Styled
 from partners.models import Organisation
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
-
-
-class StyledBoundField(forms.BoundField):
-    """A field in error carries ``is-invalid`` (Bootstrap Italia)."""
-
-    def build_widget_attrs(self, attrs: dict[str, Any], widget: Any = None) -> dict[str, Any]:
-        attrs = super().build_widget_attrs(attrs, widget)
-        if self.errors:
-            widget = widget or self.field.widget
-            css = attrs.get("class", widget.attrs.get("class", ""))
-            attrs["class"] = f"{css} is-invalid".strip()
-        return attrs
-
-
-class Styled(StyledFormMixin, forms.Form):
-    bound_field_class = StyledBoundField
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._style()
 
 
 class RomeDateTimeField(forms.DateTimeField):

@@ -20,33 +20,13 @@ from pacts.models import (
     PactStatus,
     SignatoryKind,
 )
-from partners.forms import DATE_WIDGET, StyledFormMixin
+from partners.forms import DATE_WIDGET, Styled
 from partners.models import Organisation
 
 
 def network_organisations() -> QuerySet[Organisation]:
     """The organisations a pact can name: the active ones of the network."""
     return Organisation.objects.filter(is_active=True).order_by("name")
-
-
-class StyledBoundField(forms.BoundField):
-    """A field in error carries ``is-invalid`` (Bootstrap Italia)."""
-
-    def build_widget_attrs(self, attrs: dict[str, Any], widget: Any = None) -> dict[str, Any]:
-        attrs = super().build_widget_attrs(attrs, widget)
-        if self.errors:
-            widget = widget or self.field.widget
-            css = attrs.get("class", widget.attrs.get("class", ""))
-            attrs["class"] = f"{css} is-invalid".strip()
-        return attrs
-
-
-class Styled(StyledFormMixin, forms.Form):
-    bound_field_class = StyledBoundField
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._style()
 
 
 class PactFilterForm(Styled):

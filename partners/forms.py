@@ -37,6 +37,30 @@ class StyledFormMixin:
             widget.attrs.setdefault("class", css)
 
 
+class StyledBoundField(forms.BoundField):
+    """A field that shows it is in error the Bootstrap Italia way (``is-invalid``), on top
+    of the ``aria-invalid`` and ``aria-describedby`` (its ``<id>_error``) Django adds."""
+
+    def build_widget_attrs(self, attrs: dict[str, Any], widget: Any = None) -> dict[str, Any]:
+        attrs = super().build_widget_attrs(attrs, widget)
+        if self.errors:
+            widget = widget or self.field.widget
+            css = attrs.get("class", widget.attrs.get("class", ""))
+            attrs["class"] = f"{css} is-invalid".strip()
+        return attrs
+
+
+class Styled(StyledFormMixin, forms.Form):
+    """A form of Legami's pages: Bootstrap Italia classes, errors shown on the fields.
+    The case file, the pacts and the labs build their forms on it."""
+
+    bound_field_class = StyledBoundField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._style()
+
+
 def formfield_https(field: models.Field[Any, Any], **kwargs: Any) -> forms.Field | None:
     if isinstance(field, models.URLField):
         kwargs["assume_scheme"] = "https"

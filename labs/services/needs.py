@@ -48,8 +48,7 @@ from labs.models import (
 )
 from legami.audit import audit_change, diff, snapshot
 from legami.models import Comune
-from legami.policy import Action, allowed, require, scope, subject_for, visible_to
-from legami.roles import Role
+from legami.policy import Action, allowed, require, scope, visible_to
 from partners.models import Organisation
 
 N = NeedStatus
@@ -367,12 +366,6 @@ def need_refer(
             actor=actor,
         )
     return need
-
-
-def receiving_organisations(user: Any) -> frozenset[int]:
-    """The organisations at which ``user`` is a coordinator today: the needs passed to
-    them are theirs to take in."""
-    return subject_for(user).orgs(Role.COORDINATOR)
 
 
 def referred_needs(*, user: Any) -> QuerySet[Need]:
