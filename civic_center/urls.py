@@ -1,6 +1,11 @@
 from django.urls import URLPattern, URLResolver
 
+from civic_center.views import coordination, family, provider
+
 app_name = "civic_center"
 
-# Pages of this app are added by its own issue.
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    *family.urlpatterns,
+    *provider.urlpatterns,
+    *coordination.urlpatterns,
+]

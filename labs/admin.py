@@ -6,27 +6,10 @@ people, are not shown here."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
 from labs.models import Lab, Meeting
-from legami.admin_policy import PolicyAdminMixin
-
-
-class ReadOnlyPolicyAdmin(PolicyAdminMixin, admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
-        return {}
+from legami.admin_policy import ReadOnlyPolicyAdmin
 
 
 @admin.register(Lab)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import admin
 from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -74,3 +75,18 @@ class PolicyAdminMixin:
                     subject_user=self.audit_subject,
                 )
         return response
+
+
+class ReadOnlyPolicyAdmin(PolicyAdminMixin, admin.ModelAdmin):
+    """A window on records that change only through their pages and services (so that
+    their invariants and audit trail hold): rows as the policy allows, nothing added,
+    changed, deleted or bulk-changed here."""
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        return {}  # no bulk deletion, nor any other bulk change

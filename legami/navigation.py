@@ -27,6 +27,13 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("partners:organisation_list", _("The network")),
     NavItem("legami:dashboard", _("Dashboard"), "authenticated"),
     NavItem("labs:meeting_list", _("Community labs")),
+    NavItem("civic_center:home", _("Civic Center")),
+    NavItem("civic_center:offer_list", _("Offers"), frozenset({Role.PARTNER_STAFF})),
+    NavItem(
+        "civic_center:run_list",
+        _("Matching"),
+        frozenset({Role.COORDINATOR, Role.AMBITO_ADMIN, Role.NETWORK_ADMIN}),
+    ),
     NavItem(
         "beneficiaries:person_list", _("Case files"), frozenset({Role.OPERATOR, Role.COORDINATOR})
     ),

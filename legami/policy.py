@@ -251,6 +251,39 @@ def _lab_runners(prefix: str) -> Rule:
     return rule
 
 
+def _own_demands(prefix: str) -> Rule:
+    """Demands (reached through ``prefix``) of the subject's family, or entered by them."""
+    return when(
+        lambda s: s.authenticated,
+        lambda s: Q(**{f"{prefix}family": s.user.pk}) | Q(**{f"{prefix}created_by": s.user.pk}),
+    )
+
+
+def _offer_providers(prefix: str) -> Rule:
+    """Offers (reached through ``prefix``) of the subject's organisations, alone or jointly."""
+    return when(
+        lambda s: s.has(Role.PARTNER_STAFF),
+        lambda s: (
+            Q(**{f"{prefix}organisation__in": s.orgs(Role.PARTNER_STAFF)})
+            | Q(**{f"{prefix}partners__organisation__in": s.orgs(Role.PARTNER_STAFF)})
+        ),
+    )
+
+
+def _matching_runners(ambito_lookup: str) -> Rule:
+    """Records of the ambiti where the subject runs the matching: coordinators and
+    ambito administrators there, network administrators everywhere."""
+
+    def rule(s: Subject) -> Scope:
+        if s.has(Role.NETWORK_ADMIN):
+            return True
+        if s.has(Role.COORDINATOR, Role.AMBITO_ADMIN):
+            return Q(**{ambito_lookup: s.ambiti(Role.COORDINATOR, Role.AMBITO_ADMIN)})
+        return False
+
+    return rule
+
+
 _partner_hours = when(
     lambda s: s.has(Role.PARTNER_STAFF),
     lambda s: (
@@ -538,6 +571,113 @@ RULES: dict[str, dict[Action, Rule]] = {
         Action.READ: either(_lab_runners("lab__"), lambda s: ~Q(lab__status="planned")),
         Action.CREATE: _lab_runners("lab__"),
         Action.CHANGE: _lab_runners("lab__"),
+    },
+    # --- Civic Center (civic_center) ---
+    # The catalogue is public; network administrators edit it.
+    "civic_center.servicecategory": {
+        Action.LIST: anyone,
+        Action.READ: anyone,
+        Action.CREATE: roles(Role.NETWORK_ADMIN),
+        Action.CHANGE: roles(Role.NETWORK_ADMIN),
+    },
+    # A demand with who the family is: the family itself, and the operator who entered it
+    # on the family's behalf. Nobody else reads identities (see demand_market and
+    # demand_contact).
+    "civic_center.demand": {
+        Action.LIST: _own_demands(""),
+        Action.READ: _own_demands(""),
+        Action.CREATE: when(lambda s: s.authenticated, lambda s: Q(family=s.user.pk)),
+        Action.CHANGE: _own_demands(""),
+    },
+    # Operators and coordinators enter demand for a family that has no account.
+    "civic_center.demand_on_behalf": {
+        Action.CREATE: roles(Role.OPERATOR, Role.COORDINATOR),
+    },
+    # Pseudonymised demand (comune, windows, quantities, ceiling; no identity): providers
+    # of the ambiti their organisations serve, the coordinators and administrators who run
+    # the matching there.
+    "civic_center.demand_market": {
+        Action.LIST: either(
+            roles(Role.NETWORK_ADMIN),
+            when(
+                lambda s: s.has(Role.PARTNER_STAFF, Role.COORDINATOR, Role.AMBITO_ADMIN),
+                lambda s: Q(
+                    comune__ambito__in=s.ambiti(
+                        Role.PARTNER_STAFF, Role.COORDINATOR, Role.AMBITO_ADMIN
+                    )
+                ),
+            ),
+        ),
+    },
+    # A family's contact details reach a provider only once the family accepted a group
+    # and the provider confirmed it.
+    "civic_center.demand_contact": {
+        Action.READ: when(
+            lambda s: s.has(Role.PARTNER_STAFF),
+            lambda s: Q(
+                memberships__status="accepted",
+                memberships__agreement__status="confirmed",
+                memberships__agreement__offer__organisation__in=s.orgs(Role.PARTNER_STAFF),
+            ),
+        ),
+    },
+    # An offer with its prices: its organisation's staff (lead and joint partners), and
+    # the coordinators who run the matching in its ambiti. Competitors see coverage only
+    # (offer_coverage), never prices.
+    "civic_center.offer": {
+        Action.LIST: either(_offer_providers(""), _matching_runners("comuni__ambito__in")),
+        Action.READ: either(_offer_providers(""), _matching_runners("comuni__ambito__in")),
+        Action.CREATE: when(
+            lambda s: s.has(Role.PARTNER_STAFF),
+            lambda s: Q(organisation__in=s.orgs(Role.PARTNER_STAFF)),
+        ),
+        Action.CHANGE: when(
+            lambda s: s.has(Role.PARTNER_STAFF),
+            lambda s: Q(organisation__in=s.orgs(Role.PARTNER_STAFF)),
+        ),
+    },
+    # Who covers what (organisation, service, comuni, windows; no prices): every provider,
+    # coordinator and administrator.
+    "civic_center.offer_coverage": {
+        Action.LIST: either(
+            roles(Role.NETWORK_ADMIN),
+            when(
+                lambda s: s.has(Role.PARTNER_STAFF, Role.COORDINATOR, Role.AMBITO_ADMIN),
+                lambda s: Q(status="published"),
+            ),
+        ),
+    },
+    # Aggregate market figures of the whole network (small cells suppressed, prices only
+    # as a median of at least three organisations): everyone.
+    "civic_center.market": {
+        Action.READ: anyone,
+    },
+    "civic_center.matchingrun": {
+        Action.LIST: _matching_runners("ambito__in"),
+        Action.READ: _matching_runners("ambito__in"),
+        Action.CREATE: _matching_runners("ambito__in"),
+    },
+    # A group agreement: its families (and who entered their demand), the provider, the
+    # coordinators of the ambito. The provider confirms or cancels it.
+    "civic_center.agreement": {
+        Action.LIST: either(
+            _own_demands("members__demand__"),
+            _offer_providers("offer__"),
+            _matching_runners("offer__comuni__ambito__in"),
+        ),
+        Action.READ: either(
+            _own_demands("members__demand__"),
+            _offer_providers("offer__"),
+            _matching_runners("offer__comuni__ambito__in"),
+        ),
+        Action.CHANGE: when(
+            lambda s: s.has(Role.PARTNER_STAFF),
+            lambda s: Q(offer__organisation__in=s.orgs(Role.PARTNER_STAFF)),
+        ),
+    },
+    # A family answers for itself (accept, decline, withdraw).
+    "civic_center.agreementmember": {
+        Action.CHANGE: _own_demands("demand__"),
     },
     "legami.changeevent": {
         Action.LIST: roles(Role.DPO),

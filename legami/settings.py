@@ -253,6 +253,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "labs.expire_unconfirmed_registrations",
         "schedule": crontab(minute=23),
     },
+    "civic-expire-demands": {
+        "task": "civic_center.expire_demands",
+        "schedule": crontab(minute=47, hour=2),
+    },
 }
 
 INVITATION_EXPIRY_DAYS = _int("INVITATION_EXPIRY_DAYS", 7, minimum=1)
@@ -292,6 +296,12 @@ except ValueError as exc:
     ) from exc
 if any(hours < 1 for hours in LAB_REMINDER_HOURS):
     raise ImproperlyConfigured("LAB_REMINDER_HOURS must be at least 1 hour each.")
+
+# --- Civic Center -----------------------------------------------------------------------------
+# The matching solves each independent part (a service in an area) for at most this many
+# seconds; a part not solved to proof of optimality in time keeps the best solution found
+# and the run says so.
+CIVIC_MATCH_TIME_LIMIT = _int("CIVIC_MATCH_TIME_LIMIT", 10, minimum=1)
 
 # --- Mail ---------------------------------------------------------------------------------
 

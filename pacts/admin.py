@@ -16,7 +16,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from beneficiaries.models import Case
-from legami.admin_policy import PolicyAdminMixin
+from legami.admin_policy import ReadOnlyPolicyAdmin
 from legami.policy import Action, visible_to
 from pacts.models import (
     Commitment,
@@ -80,24 +80,12 @@ class PlacementInline(ReadOnlyInline):
     readonly_fields = fields
 
 
-class ReadOnlyPolicyAdmin(PolicyAdminMixin, admin.ModelAdmin):
+class AuditedReadOnlyAdmin(ReadOnlyPolicyAdmin):
     audit_reads = True
-
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
-        return {}  # no bulk deletion, nor any other bulk change
 
 
 @admin.register(Pact)
-class PactAdmin(ReadOnlyPolicyAdmin):
+class PactAdmin(AuditedReadOnlyAdmin):
     list_display = ("title", "person", "status", "start_date", "next_review_on", "ended_on")
     list_filter = ("status",)
     search_fields = ("title",)
@@ -155,7 +143,7 @@ class LedgerEntryInline(ReadOnlyInline):
 
 
 @admin.register(LedgerTransaction)
-class LedgerTransactionAdmin(ReadOnlyPolicyAdmin):
+class LedgerTransactionAdmin(AuditedReadOnlyAdmin):
     list_display = ("date", "pact", "hours", "giver", "receiver", "reverses", "recorded_by")
     list_filter = ("date",)
     list_select_related = (

@@ -38,6 +38,13 @@ DEMO_LOGINS = {
     # Added by the case files' demo step (beneficiaries/demo.py), one per ambito's service.
     "operatore.crema@demo.legami.it": (Role.OPERATOR, "Comunità Sociale Cremasca"),
     "operatore.casalasco@demo.legami.it": (Role.OPERATOR, "Consorzio Casalasco Servizi Sociali"),
+    # Added by the Civic Center's demo step (civic_center/demo.py): staff of two more
+    # cooperatives that publish offers.
+    "partner.arcobaleno@demo.legami.it": (Role.PARTNER_STAFF, "Consorzio Arcobaleno"),
+    "partner.casalasco@demo.legami.it": (
+        Role.PARTNER_STAFF,
+        "Consorzio Casalasco Servizi Sociali",
+    ),
     "cittadino@demo.legami.it": (None, None),
 }
 
@@ -94,22 +101,22 @@ def test_seeding_twice_gives_the_same_database():
 
     assert counts() == first
     assert first == {
-        "users": 12,
-        "addresses": 12,
+        "users": 14,
+        "addresses": 14,
         "organisations": 15,
         "organisation ambiti": 33,
-        "memberships": 11,
+        "memberships": 13,
         "ambiti": 3,
         "comuni": 113,
         "assigned comuni": 113,
-        "authenticator apps": 8,
+        "authenticator apps": 10,
     }
     # Not even the password hashes are rewritten.
     assert dict(User.objects.values_list("email", "password")) == logins
     assert "organisations: 0 created, 0 updated, 0 deactivated, 15 unchanged" in output
     assert "demo logins: 0 created or updated, 9 unchanged" in output
     assert "citizen cittadino@demo.legami.it: unchanged" in output
-    assert "authenticator app of the demo logins: 0 set, 8 unchanged" in output
+    assert "authenticator app of the demo logins: 0 set, 10 unchanged" in output
 
 
 def test_the_territory_is_loaded():
@@ -201,6 +208,8 @@ def test_the_logins_that_need_a_second_factor_get_the_demo_secret():
         "dpo@demo.legami.it",
         "operatore.crema@demo.legami.it",
         "operatore.casalasco@demo.legami.it",
+        "partner.arcobaleno@demo.legami.it",
+        "partner.casalasco@demo.legami.it",
     }
     assert with_app == {u.email for u in User.objects.all() if requires_mfa(u)}
     for authenticator in Authenticator.objects.filter(type="totp"):
@@ -220,7 +229,7 @@ def test_the_totp_secret_comes_from_the_environment(monkeypatch):
     output = seed()
 
     assert "JBSWY3DPEHPK3PXP" in output
-    assert "authenticator app of the demo logins: 8 set, 0 unchanged" in output
+    assert "authenticator app of the demo logins: 10 set, 0 unchanged" in output
     operator = Authenticator.objects.get(user__email="operatore@demo.legami.it")
     assert decrypt(operator.data["secret"]) == "JBSWY3DPEHPK3PXP"
 

@@ -1,1 +1,0 @@
-"""Models of the civic_center app (see ../shared/ARCHITECTURE.md)."""

@@ -1,1 +1,0 @@
-"""Selectors of the civic_center app (see ../shared/ARCHITECTURE.md)."""

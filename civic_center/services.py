@@ -1,1 +1,0 @@
-"""Services of the civic_center app (see ../shared/ARCHITECTURE.md)."""

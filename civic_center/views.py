@@ -1,1 +1,0 @@
-"""Views of the civic_center app (see ../shared/ARCHITECTURE.md)."""

@@ -1,0 +1,2 @@
+"""Pages of the Civic Center: families' side (``family``), providers' and coordinators'
+side (``provider``, ``coordination``)."""
