@@ -298,9 +298,9 @@ if any(hours < 1 for hours in LAB_REMINDER_HOURS):
     raise ImproperlyConfigured("LAB_REMINDER_HOURS must be at least 1 hour each.")
 
 # --- Civic Center -----------------------------------------------------------------------------
-# The matching solves each independent part (a service in an area) for at most this many
-# seconds; a part not solved to proof of optimality in time keeps the best solution found
-# and the run says so.
+# A matching run solves for at most this many seconds in all, shared by its independent
+# parts (a service in an area); a part not proven optimal in time keeps the best solution
+# found, and the run says so.
 CIVIC_MATCH_TIME_LIMIT = _int("CIVIC_MATCH_TIME_LIMIT", 10, minimum=1)
 
 # --- Mail ---------------------------------------------------------------------------------

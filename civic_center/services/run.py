@@ -158,8 +158,9 @@ def run_execute(*, run_id: int) -> None:
         _progress(run_id, 25, "pools")
         pools = {p.offer_id: p for p in matching.pools(demands, offers)}
         _progress(run_id, 40, "matching")
+        budget = settings.CIVIC_MATCH_TIME_LIMIT
         result = matching.match(
-            demands, offers, time_limit_s=settings.CIVIC_MATCH_TIME_LIMIT, workers=2
+            demands, offers, time_limit_s=budget, total_time_s=budget, workers=2
         )
         _progress(run_id, 85, "saving")
         groups = _save(run, result, {d.id: d for d in demands}, offer_objs, pools)

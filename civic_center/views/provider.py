@@ -65,7 +65,6 @@ AGREEMENT = "civic_center.agreement"
 PAGE_SIZE = 30
 NON_FIELD = "__all__"
 MARKET_PAGE_SIZE = 50
-PROVIDER_ROLES = (Role.PARTNER_STAFF, Role.COORDINATOR, Role.AMBITO_ADMIN, Role.NETWORK_ADMIN)
 
 # --- Helpers ------------------------------------------------------------------------------
 
@@ -390,7 +389,9 @@ def _query_without_page(request: HttpRequest) -> str:
 
 
 def require_provider_role(request: HttpRequest) -> None:
-    if not subject_for(request.user).has(*PROVIDER_ROLES):
+    """The agreements' list is a page of those who work the market (providers and the
+    coordinators who run the matching): whoever the policy lets see open demand."""
+    if scope(request.user, Action.LIST, "civic_center.demand_market") is False:
         raise PermissionDenied
 
 
