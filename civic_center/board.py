@@ -11,15 +11,16 @@ does not grow with the number of demands or offers.
 Small cells are suppressed, as for every aggregate of Legami: a count of one or two
 demands is shown as "<3" and left out of the colour scale, so that no family can be
 singled out by where and when it needs help. The public market figures follow the same
-rule, and the median of published single-family prices is shown only when at least five
-different organisations publish in the service (fewer would let a competitor work out a
-rival's price).
+rule; the median of families' price ceilings is shown only when at least five families
+are looking for the service (with three, the median is one family's ceiling), and the
+median of published single-family prices only when at least five different
+organisations publish in the service (fewer would let a competitor work out a rival's
+price). Medians are computed by the database, a bounded number of rows per service.
 """
 
 from __future__ import annotations
 
 import math
-import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -51,6 +52,10 @@ HEAT_LEVELS = 5
 # sources (with three, the median is one of them, and a provider who knows its own price
 # learns much about the other two).
 MIN_PROVIDERS_FOR_PRICES = 5
+# Open demands a service must have before the median of their price ceilings is shown:
+# the same five as for providers' prices (with three demands the median is one family's
+# ceiling, and with four the mean of two of them).
+MIN_DEMANDS_FOR_CEILING = 5
 
 DEMAND_MARKET = "civic_center.demand_market"
 OFFER_COVERAGE = "civic_center.offer_coverage"
@@ -247,28 +252,44 @@ class MarketFigures:
         return f"<{SMALL_CELL}" if self.demand_suppressed else str(self.demands)
 
     @property
+    def ceiling_suppressed(self) -> bool:
+        """Demand shown as a count, but too few demands for the median ceiling."""
+        return SMALL_CELL <= self.demands < MIN_DEMANDS_FOR_CEILING
+
+    @property
     def prices_shown(self) -> bool:
         return self.providers >= MIN_PROVIDERS_FOR_PRICES and self.median_price is not None
 
 
-def _median(values: list[Decimal]) -> Decimal | None:
-    if not values:
+def _db_median(rows: QuerySet[Any], field: str, count: int) -> Decimal | None:
+    """The median of ``field`` over ``rows`` (``count`` of them), read from the database
+    as the middle one or two values: one query, at most two rows."""
+    if count <= 0:
         return None
-    return Decimal(statistics.median(values)).quantize(Decimal("0.01"))
+    start = (count - 1) // 2
+    middle = list(
+        rows.order_by(field, "pk").values_list(field, flat=True)[start : start + 2 - count % 2]
+    )
+    if not middle:
+        return None
+    return (sum(middle, Decimal(0)) / len(middle)).quantize(Decimal("0.01"))
 
 
 def market_figures(
     *, demand: QuerySet[Demand] | None = None, offers: QuerySet[Offer] | None = None
 ) -> list[MarketFigures]:
-    """The figures of every active service: open demands, total units per week, median
-    price ceiling, number of providers, and the median published single-family price
-    when at least five organisations publish in it. Four queries, whatever the rows.
+    """The figures of every active service: open demands, total units per week, the
+    median price ceiling when at least five families are looking for it, number of
+    providers, and the median published single-family price when at least five
+    organisations publish in it. Five queries, plus at most two per service whose medians
+    are shown (each reads at most two rows), whatever the number of demands and offers.
 
     ``demand`` and ``offers`` narrow what is counted (the board passes the user's policy
     scopes); by default the whole network's open demand and published valid offers are
     aggregated, which is what the public market page shows: aggregates with small cells
     suppressed, no row and no organisation's price. Demand figures of fewer than three
-    demands are not shown (their median ceiling would be one family's ceiling)."""
+    demands are not shown, and the median ceiling of fewer than five (it would be one
+    family's ceiling, or the mean of two)."""
     today = timezone.localdate()
     demand = (demand if demand is not None else Demand.objects.all()).filter(
         status=DemandStatus.OPEN
@@ -287,29 +308,29 @@ def market_figures(
             f = figures[row["category_id"]]
             f.demands, f.units_per_week = row["n"], row["units"] or Decimal(0)
 
-    ceilings: dict[int, list[Decimal]] = defaultdict(list)
-    for category_id, price in demand.order_by().values_list("category_id", "max_unit_price"):
-        ceilings[category_id].append(price)
-
     for row in (
         offers.order_by().values("category_id").annotate(n=Count("organisation", distinct=True))
     ):
         if row["category_id"] in figures:
             figures[row["category_id"]].providers = row["n"]
 
-    prices: dict[int, list[Decimal]] = defaultdict(list)
-    for category_id, price in PriceTier.objects.filter(
-        offer__in=offers, min_families=1
-    ).values_list("offer__category_id", "unit_price"):
-        prices[category_id].append(price)
-
+    # The single-family prices (each offer's tier from one family), counted per service.
+    single_prices = PriceTier.objects.filter(offer__in=offers, min_families=1)
+    singles = {
+        row["offer__category_id"]: row["n"]
+        for row in single_prices.order_by().values("offer__category_id").annotate(n=Count("pk"))
+    }
     for pk, f in figures.items():
-        if f.demands >= SMALL_CELL:
-            f.median_ceiling = _median(ceilings.get(pk, []))
-        else:
+        if f.demands < SMALL_CELL:
             f.units_per_week = Decimal(0)
+        if f.demands >= MIN_DEMANDS_FOR_CEILING:
+            f.median_ceiling = _db_median(
+                demand.filter(category_id=pk), "max_unit_price", f.demands
+            )
         if f.providers >= MIN_PROVIDERS_FOR_PRICES:
-            f.median_price = _median(prices.get(pk, []))
+            f.median_price = _db_median(
+                single_prices.filter(offer__category_id=pk), "unit_price", singles.get(pk, 0)
+            )
     return list(figures.values())
 
 

@@ -93,8 +93,9 @@ class DemandForm(Styled):
         required=False,
         initial=True,
         help_text=_(
-            "Sharing means the same helper or the same activity serves a small group of "
-            "families at the same time: the price per family falls as the group grows. "
+            "Families nearby who ask for the same service buy it together from the same "
+            "provider, each at its own times and for its own period: the price per family "
+            "falls as the group grows. "
             "Your name and contacts are given to the provider only after you accept a "
             "group and the provider confirms it."
         ),

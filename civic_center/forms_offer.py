@@ -23,7 +23,18 @@ from legami.models import Comune
 from partners.forms import DATE_WIDGET, Styled
 from partners.models import Organisation
 
-PRICE = {"max_digits": 8, "decimal_places": 2, "min_value": Decimal("0.01")}
+# Bounds that keep input within what the database stores (small integers, decimals of a
+# few digits): a larger number is a field error, never a database error.
+MAX_FAMILIES = 1000
+MAX_UNITS = Decimal("9999")
+MAX_PRICE = Decimal("9999.99")
+PRICE = {
+    "max_digits": 6,
+    "decimal_places": 2,
+    "min_value": Decimal("0.01"),
+    "max_value": MAX_PRICE,
+}
+MAX_ROWS = 10
 
 
 def capacity_field_name(window: int) -> str:
@@ -56,11 +67,12 @@ class OfferForm(Styled):
         widget=forms.RadioSelect,
     )
     min_group_size = forms.IntegerField(
-        label=_("Smallest group (families)"), min_value=1, initial=1
+        label=_("Smallest group (families)"), min_value=1, max_value=MAX_FAMILIES, initial=1
     )
     max_group_size = forms.IntegerField(
         label=_("Largest group (families)"),
         min_value=1,
+        max_value=MAX_FAMILIES,
         required=False,
         help_text=_("Leave blank for no limit."),
     )
@@ -80,7 +92,8 @@ class OfferForm(Styled):
                 label=windows.label(i),
                 required=False,
                 min_value=Decimal(0),
-                max_digits=7,
+                max_value=MAX_UNITS,
+                max_digits=6,
                 decimal_places=2,
                 widget=forms.NumberInput(
                     attrs={"class": "form-control", "step": "0.5", "inputmode": "decimal"}
@@ -142,7 +155,7 @@ class OfferForm(Styled):
 
 
 class TierForm(Styled):
-    min_families = forms.IntegerField(label=_("From families"), min_value=1)
+    min_families = forms.IntegerField(label=_("From families"), min_value=1, max_value=MAX_FAMILIES)
     unit_price = forms.DecimalField(label=_("Unit price (€)"), **PRICE)  # type: ignore[arg-type]
 
 
@@ -171,11 +184,22 @@ class _RowsFormSet(forms.BaseFormSet):
         ]
 
 
+# At most ten rows each: more are refused (a formset error), not silently dropped.
 TierFormSet = forms.formset_factory(
-    TierForm, formset=_RowsFormSet, extra=2, max_num=10, can_delete=True
+    TierForm,
+    formset=_RowsFormSet,
+    extra=2,
+    max_num=MAX_ROWS,
+    validate_max=True,
+    can_delete=True,
 )
 PartnerFormSet = forms.formset_factory(
-    PartnerForm, formset=_RowsFormSet, extra=1, max_num=10, can_delete=True
+    PartnerForm,
+    formset=_RowsFormSet,
+    extra=1,
+    max_num=MAX_ROWS,
+    validate_max=True,
+    can_delete=True,
 )
 
 

@@ -9,7 +9,7 @@ from celery import shared_task
 SEND_ERRORS = (smtplib.SMTPException, ConnectionError, TimeoutError)
 
 
-@shared_task(name="civic_center.run_matching")
+@shared_task(name="civic_center.run_matching", soft_time_limit=600, time_limit=660)
 def run_matching(run_id: int) -> None:
     """Carry out a matching run (once, however often it is delivered)."""
     from civic_center.services import run_execute
@@ -36,3 +36,24 @@ def expire_demands() -> int:
     from civic_center.services.demand import demand_expire_past
 
     return demand_expire_past()
+
+
+@shared_task(
+    name="civic_center.send_provider_mail",
+    autoretry_for=SEND_ERRORS,
+    retry_backoff=True,
+    max_retries=5,
+)
+def send_provider_mail(key: str, agreement_id: int, kind: str) -> int:
+    """Tell the lead organisation's staff about a group, once per key."""
+    from civic_center.mails import provider_mail_send
+
+    return provider_mail_send(key=key, agreement_id=agreement_id, kind=kind)
+
+
+@shared_task(name="civic_center.lapse_unanswered")
+def lapse_unanswered() -> int:
+    """Families who did not answer a group proposal in time drop out (hourly)."""
+    from civic_center.services.agreement import agreements_lapse_unanswered
+
+    return agreements_lapse_unanswered()

@@ -586,7 +586,12 @@ RULES: dict[str, dict[Action, Rule]] = {
     "civic_center.demand": {
         Action.LIST: _own_demands(""),
         Action.READ: _own_demands(""),
-        Action.CREATE: when(lambda s: s.authenticated, lambda s: Q(family=s.user.pk)),
+        # A family states its own demand. Not with a provider's work account: pool
+        # status shows prices, and a provider never sees a competitor's prices.
+        Action.CREATE: when(
+            lambda s: s.authenticated and not s.has(Role.PARTNER_STAFF),
+            lambda s: Q(family=s.user.pk),
+        ),
         Action.CHANGE: _own_demands(""),
     },
     # Operators and coordinators enter demand for a family that has no account.
@@ -658,17 +663,17 @@ RULES: dict[str, dict[Action, Rule]] = {
         Action.CREATE: _matching_runners("ambito__in"),
     },
     # A group agreement: its families (and who entered their demand), the provider, the
-    # coordinators of the ambito. The provider confirms or cancels it.
+    # coordinators of the ambito its families live in. The provider confirms or cancels.
     "civic_center.agreement": {
         Action.LIST: either(
             _own_demands("members__demand__"),
             _offer_providers("offer__"),
-            _matching_runners("offer__comuni__ambito__in"),
+            _matching_runners("members__demand__comune__ambito__in"),
         ),
         Action.READ: either(
             _own_demands("members__demand__"),
             _offer_providers("offer__"),
-            _matching_runners("offer__comuni__ambito__in"),
+            _matching_runners("members__demand__comune__ambito__in"),
         ),
         Action.CHANGE: when(
             lambda s: s.has(Role.PARTNER_STAFF),

@@ -253,6 +253,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "labs.expire_unconfirmed_registrations",
         "schedule": crontab(minute=23),
     },
+    "civic-lapse-unanswered": {
+        "task": "civic_center.lapse_unanswered",
+        "schedule": crontab(minute=13),
+    },
     "civic-expire-demands": {
         "task": "civic_center.expire_demands",
         "schedule": crontab(minute=47, hour=2),
@@ -302,6 +306,9 @@ if any(hours < 1 for hours in LAB_REMINDER_HOURS):
 # parts (a service in an area); a part not proven optimal in time keeps the best solution
 # found, and the run says so.
 CIVIC_MATCH_TIME_LIMIT = _int("CIVIC_MATCH_TIME_LIMIT", 10, minimum=1)
+# Families have this many days to answer a group proposal (and again after a price rise);
+# then those who did not answer drop out and the group is priced for the others.
+CIVIC_ANSWER_DAYS = _int("CIVIC_ANSWER_DAYS", 7, minimum=1)
 
 # --- Mail ---------------------------------------------------------------------------------
 

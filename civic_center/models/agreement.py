@@ -131,6 +131,14 @@ class Agreement(models.Model):
     start_date = models.DateField(_("from"))
     end_date = models.DateField(_("until"))
     explanation = models.JSONField(_("why"), default=dict, blank=True)
+    # The offer's terms when the group was proposed: the group is priced from these, so
+    # a later change of the offer does not re-price it.
+    pricing_mode = models.CharField(_("price tiers"), max_length=10, default="volume")
+    tiers = models.JSONField(_("price tiers"), default=list)
+    min_group_size = models.PositiveSmallIntegerField(_("smallest group"), default=1)
+    # Families who have not answered by then drop out (a beat job); moved on whenever
+    # the price rises and the families are asked again.
+    answer_by = models.DateTimeField(_("answer by"), null=True, blank=True)
     created_at = models.DateTimeField(_("proposed"), default=timezone.now)
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
     confirmed_by = models.ForeignKey(
@@ -169,6 +177,7 @@ class MemberStatus(models.TextChoices):
     DECLINED = "declined", _("declined")
     WITHDRAWN = "withdrawn", _("withdrawn")
     LAPSED = "lapsed", _("did not answer in time")
+    CANCELLED = "cancelled", _("group cancelled")
 
 
 ACTIVE_MEMBER = (MemberStatus.PROPOSED, MemberStatus.ACCEPTED)

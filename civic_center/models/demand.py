@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import secrets
 import uuid
 from typing import Any, ClassVar
 
@@ -24,12 +25,17 @@ def pseudonym_for(public_id: uuid.UUID) -> str:
     return "D-" + digest.hexdigest()[:10].upper()
 
 
+def new_invitation_code() -> str:
+    return secrets.token_urlsafe(16)
+
+
 class DemandStatus(models.TextChoices):
     OPEN = "open", _("looking for a group")
     PROPOSED = "proposed", _("group proposed")
     AGREED = "agreed", _("in a group agreement")
     WITHDRAWN = "withdrawn", _("withdrawn")
     EXPIRED = "expired", _("expired")
+    ENDED = "ended", _("service ended")
 
 
 # Demands that matching may still place.
@@ -89,6 +95,9 @@ class Demand(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=DemandStatus.choices, default=DemandStatus.OPEN
     )
+    # The code of the link the family shares with neighbours: random, so that the link
+    # names neither the family nor the demand's own page.
+    invitation_code = models.CharField(max_length=32, unique=True, default=new_invitation_code)
     invited_by = models.ForeignKey(
         "self",
         verbose_name=_("invited by"),

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
+from django.db.models import F, Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -275,48 +275,60 @@ class Figures:
 
 def figures(agreements: QuerySet[Agreement]) -> Figures:
     """The win-win figures of the confirmed agreements among ``agreements``: families
-    served, units (and hours) purchased over each agreement's period, the saving for
-    families against the provider's single-family price, the hours of work guaranteed
-    to providers, and the families reached for the first time. Summed in the database
-    per agreement; one query."""
+    served; units (and hours) purchased, each family over the part of its own period
+    that the group covers; the saving for families against the provider's
+    single-family price; the hours of work this guarantees to providers (the hours
+    purchased, for services sold by the hour); the families reached for the first time.
+    One query (one row per family served)."""
     rows = (
         AgreementMember.objects.filter(
             agreement__in=agreements.filter(status=AgreementStatus.CONFIRMED).values("pk"),
             status=MemberStatus.ACCEPTED,
         )
-        .values(
+        .values_list(
             "agreement_id",
+            "units_per_week",
+            "is_new_family",
+            "demand__start_date",
+            "demand__end_date",
             "agreement__start_date",
             "agreement__end_date",
             "agreement__unit_price",
             "agreement__single_family_price",
             "agreement__offer__category__unit",
         )
-        .annotate(
-            units=Sum("units_per_week"),
-            families=Count("pk"),
-            new=Count("pk", filter=Q(is_new_family=True)),
-        )
         .order_by()
     )
-    totals = {"agreements": 0, "families": 0, "new": 0}
+    agreement_ids: set[int] = set()
+    families = new = 0
     units = hours = saving = Decimal(0)
-    for row in rows:
-        weeks = _weeks(row["agreement__start_date"], row["agreement__end_date"])
-        purchased = row["units"] * weeks
-        totals["agreements"] += 1
-        totals["families"] += row["families"]
-        totals["new"] += row["new"]
+    for (
+        agreement_id,
+        per_week,
+        is_new,
+        d_start,
+        d_end,
+        a_start,
+        a_end,
+        price,
+        single,
+        unit,
+    ) in rows.iterator(chunk_size=2000):
+        agreement_ids.add(agreement_id)
+        families += 1
+        new += bool(is_new)
+        start, end = max(d_start, a_start), min(d_end, a_end)
+        purchased = per_week * _weeks(start, end) if end >= start else Decimal(0)
         units += purchased
-        if row["agreement__offer__category__unit"] == Unit.HOUR:
+        if unit == Unit.HOUR:
             hours += purchased
-        saving += (row["agreement__single_family_price"] - row["agreement__unit_price"]) * purchased
+        saving += (single - price) * purchased
     return Figures(
-        agreements=totals["agreements"],
-        families_served=totals["families"],
+        agreements=len(agreement_ids),
+        families_served=families,
         units_purchased=units.quantize(CENT, ROUND_HALF_UP),
         hours_purchased=hours.quantize(CENT, ROUND_HALF_UP),
         saving=saving.quantize(CENT, ROUND_HALF_UP),
         guaranteed_hours=hours.quantize(CENT, ROUND_HALF_UP),
-        new_families=totals["new"],
+        new_families=new,
     )

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -53,8 +51,8 @@ def demand_create(
     service and period: a second one that overlaps is refused."""
     if on_behalf:
         require(by, Action.CREATE, "civic_center.demand_on_behalf")
-    elif not getattr(by, "is_authenticated", False):
-        raise PermissionDenied
+    else:
+        require(by, Action.CREATE, "civic_center.demand")
     errors: dict[str, list[str]] = {}
     if not category.is_active:
         errors.setdefault("category", []).append(_("This service is no longer offered."))
@@ -81,10 +79,8 @@ def demand_create(
         )
     if on_behalf and not contact_name.strip():
         errors.setdefault("contact_name", []).append(_("Write the family's name."))
-    if lab_need is not None and not (
-        lab_need.posted_by_id == by.pk or allowed(by, Action.CHANGE, "labs.need", lab_need)
-    ):
-        raise PermissionDenied
+    if lab_need is not None and lab_need.posted_by_id != by.pk:
+        raise PermissionDenied  # a need becomes a demand of the family that raised it
     if errors:
         raise ValidationError(errors)
 
@@ -144,13 +140,14 @@ def demand_withdraw(*, demand: Demand, by: Any) -> Demand:
 
     require(by, Action.CHANGE, "civic_center.demand", demand)
     with transaction.atomic():
+        # The group first (its row, then its families' demands: the order every
+        # agreement service locks in), then this demand.
+        live = demand.memberships.filter(status__in=["proposed", "accepted"]).first()
+        if live is not None:
+            member_withdraw(member=live, by=by)
         locked = Demand.objects.select_for_update().get(pk=demand.pk)
         if locked.status not in LIVE_DEMAND:
             raise ValidationError(_("This demand is no longer active."))
-        live = locked.memberships.filter(status__in=["proposed", "accepted"]).first()
-        if live is not None:
-            member_withdraw(member=live, by=by)
-            locked.refresh_from_db()
         locked.status = DemandStatus.WITHDRAWN
         locked.withdrawn_at = timezone.now()
         locked.save(update_fields=["status", "withdrawn_at"])
@@ -159,28 +156,18 @@ def demand_withdraw(*, demand: Demand, by: Any) -> Demand:
 
 
 def invitation_token(demand: Demand) -> str:
-    """The token of the link a family shares with its neighbours: it names the demand,
-    not the family, and expires."""
-    return signing.TimestampSigner(salt=INVITATION_SALT).sign_object({"d": str(demand.public_id)})
+    """The code of the link a family shares with its neighbours: random, it names
+    neither the family nor the demand's own page."""
+    return demand.invitation_code
 
 
 def invitation_read(token: str | None) -> Demand | None:
-    """The demand that invited, or None for a forged, expired or withdrawn invitation."""
-    if not token:
-        return None
-    try:
-        data = signing.TimestampSigner(salt=INVITATION_SALT).unsign_object(
-            token, max_age=INVITATION_MAX_AGE
-        )
-    except (signing.BadSignature, ValueError, TypeError):
-        return None
-    try:
-        public_id = uuid.UUID(str(data["d"]))
-    except (KeyError, TypeError, ValueError):
+    """The demand that invited, or None for an unknown code or a demand no longer live."""
+    if not token or len(token) > 64:
         return None
     return (
         Demand.objects.select_related("category", "comune")
-        .filter(public_id=public_id, status__in=LIVE_DEMAND)
+        .filter(invitation_code=token, status__in=LIVE_DEMAND)
         .first()
     )
 
@@ -190,8 +177,16 @@ def demand_can_change(user: Any, demand: Demand) -> bool:
 
 
 def demand_expire_past(*, today: dt.date | None = None) -> int:
-    """Open demands whose period ended leave the pool (the beat job, daily)."""
+    """Open demands whose period ended leave the pool, and demands served by a group
+    whose period ended are marked ended (the beat job, daily)."""
     today = today or timezone.localdate()
-    return Demand.objects.filter(status=DemandStatus.OPEN, end_date__lt=today).update(
+    expired = Demand.objects.filter(status=DemandStatus.OPEN, end_date__lt=today).update(
         status=DemandStatus.EXPIRED
     )
+    ended = Demand.objects.filter(
+        status=DemandStatus.AGREED,
+        memberships__status="accepted",
+        memberships__agreement__status="confirmed",
+        memberships__agreement__end_date__lt=today,
+    ).update(status=DemandStatus.ENDED)
+    return expired + ended

@@ -4,6 +4,7 @@ matched pool into a proposed group agreement."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections import defaultdict
 from decimal import Decimal
@@ -28,12 +29,16 @@ from civic_center.models import (
     RunStatus,
     ServiceCategory,
 )
-from civic_center.services.agreement import _mail, offer_tiers
+from civic_center.services.agreement import _mail, _mail_provider, answer_deadline, offer_tiers
 from legami.audit import audit_change
 from legami.models import Ambito
 from legami.policy import Action, require
 
 log = logging.getLogger(__name__)
+
+# A run still queued or running after this long is taken as lost (see run_request); the
+# task's own time limit (civic_center.tasks.run_matching) is well below it.
+STALE_AFTER = dt.timedelta(minutes=15)
 
 
 def run_request(*, by: Any, ambito: Ambito, category: ServiceCategory | None = None) -> MatchingRun:
@@ -45,8 +50,14 @@ def run_request(*, by: Any, ambito: Ambito, category: ServiceCategory | None = N
     active = MatchingRun.objects.filter(
         ambito=ambito, status__in=[RunStatus.QUEUED, RunStatus.RUNNING]
     ).first()
-    if active is not None:
+    if active is not None and active.created_at > timezone.now() - STALE_AFTER:
         return active
+    if active is not None:
+        # A worker that died (or a broker that lost the task) must not block the
+        # ambito for good: a run older than STALE_AFTER is given up.
+        MatchingRun.objects.filter(pk=active.pk, status=active.status).update(
+            status=RunStatus.FAILED, finished_at=timezone.now(), error="interrupted"
+        )
     try:
         with transaction.atomic():
             run = MatchingRun.objects.create(ambito=ambito, category=category, started_by=by)
@@ -207,7 +218,9 @@ def _save(
         # An offer may serve two ambiti, whose runs can overlap: lock the offers, and
         # place a group only where the capacity is still free.
         locked = list(
-            Offer.objects.select_for_update().filter(pk__in=sorted({k[0] for k in by_offer}))
+            Offer.objects.select_for_update().filter(
+                pk__in=sorted({k[0] for k in by_offer}), status=OfferStatus.PUBLISHED
+            )
         )
         used = _capacity_used([o.pk for o in locked], timezone.localdate())
         free = {
@@ -215,6 +228,8 @@ def _save(
             for o in locked
         }
         for (offer_id, solo), assignments in sorted(by_offer.items()):
+            if offer_id not in free:
+                continue  # withdrawn while the run was solving
             offer = offers[offer_id]
             tiers = offer_tiers(offer)
             mode = pricing.Mode(offer.pricing_mode)
@@ -249,6 +264,10 @@ def _save(
                         min(demands[a.demand_id].start for a in members), offer.valid_from
                     ),
                     end_date=min(max(demands[a.demand_id].end for a in members), offer.valid_until),
+                    pricing_mode=offer.pricing_mode,
+                    tiers=[[t.min_families, str(t.unit_price)] for t in tiers],
+                    min_group_size=offer.min_group_size,
+                    answer_by=answer_deadline(),
                     explanation={
                         "pool_size": pool.size if pool else size,
                         "group_size": size,
@@ -286,5 +305,6 @@ def _save(
                     )
                 )
                 _mail(agreement, members_with_demand, "proposed")
+                _mail_provider(agreement, "proposed")
                 created += 1
     return created

@@ -9,8 +9,9 @@
 - Matching (coordinators, ambito and network administrators): ``run_list`` starts a run
   of an ambito (one at a time: asking again shows the run under way) and lists past
   runs; ``run_detail`` follows a run with a progress bar that polls ``run_status``
-  every second while the run is queued or running, then shows its figures and the
-  groups it proposed with why.
+  every second while the run is queued or running (its stage in words), then shows
+  its figures and the groups it proposed with why. A failed run says so, and that
+  another can be started; the technical error stays in the server log.
 
 Anonymous visitors are sent to log in (but for ``market``); a role that may not see
 pseudonymised demand or runs is refused (403); a run of another ambito does not exist
@@ -41,6 +42,14 @@ from partners.forms import Styled
 RUN = "civic_center.matchingrun"
 RUNS_SHOWN = 30
 ACTIVE_RUN = (RunStatus.QUEUED, RunStatus.RUNNING)
+# What a run is doing (``MatchingRun.stage``, written by ``services.run_execute``), in words.
+STAGES = {
+    "loading": _("reading the open demand and the offers"),
+    "pools": _("finding the families each offer can serve"),
+    "matching": _("forming the groups"),
+    "saving": _("saving the proposed groups"),
+    "done": _("finished"),
+}
 
 
 def is_htmx(request: HttpRequest) -> bool:
@@ -86,6 +95,7 @@ def board(request: HttpRequest) -> HttpResponse:
         "bands": windows.BANDS_SHORT,
         "small": selectors_board.SMALL_CELL,
         "min_providers": selectors_board.MIN_PROVIDERS_FOR_PRICES,
+        "min_demands": selectors_board.MIN_DEMANDS_FOR_CEILING,
         "figures": selectors_board.board_market_figures(request.user),
         "ambito_list": ambito_list,
     }
@@ -106,7 +116,8 @@ def board(request: HttpRequest) -> HttpResponse:
 
 def market(request: HttpRequest) -> HttpResponse:
     """The market figures of every service, for everyone (aggregates, small cells
-    suppressed, prices only as a median of at least five organisations)."""
+    suppressed, families' ceilings only as a median of at least five demands, prices
+    only as a median of at least five organisations)."""
     require(request.user, Action.READ, "civic_center.market")
     return render(
         request,
@@ -115,6 +126,7 @@ def market(request: HttpRequest) -> HttpResponse:
             "figures": selectors_board.market_figures(),
             "small": selectors_board.SMALL_CELL,
             "min_providers": selectors_board.MIN_PROVIDERS_FOR_PRICES,
+            "min_demands": selectors_board.MIN_DEMANDS_FOR_CEILING,
         },
     )
 
@@ -209,6 +221,8 @@ def run_context(request: HttpRequest, run: MatchingRun) -> dict[str, Any]:
     return {
         "run": run,
         "active": run.status in ACTIVE_RUN,
+        # An unknown stage code is not shown (codes are not for people to read).
+        "stage": STAGES.get(run.stage, ""),
         # The bar's width comes from a class (the CSP forbids style attributes), in steps of 5.
         "width": 5 * round(run.progress / 5),
         "agreements": [{"agreement": a, "why": a.explanation} for a in agreements],

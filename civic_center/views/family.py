@@ -18,6 +18,7 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, URLResolver, path, reverse
@@ -36,7 +37,7 @@ from civic_center.models import (
     MemberStatus,
     ServiceCategory,
 )
-from legami.policy import Action, allowed, visible_to
+from legami.policy import Action, allowed, scope, visible_to
 
 # A demand still alive: it can be shared with neighbours and withdrawn.
 LIVE_DEMAND = (DemandStatus.OPEN, DemandStatus.PROPOSED, DemandStatus.AGREED)
@@ -56,6 +57,9 @@ def _add_service_errors(form: DemandForm, exc: ValidationError) -> None:
             form.add_error(name if name in form.fields else None, errors)
     else:
         form.add_error(None, exc)
+
+
+DEMANDS_PER_PAGE = 30
 
 
 def _may_enter_on_behalf(user: Any) -> bool:
@@ -229,7 +233,10 @@ def _demand_form_page(request: HttpRequest, *, on_behalf: bool) -> HttpResponse:
 def demand_create(request: HttpRequest) -> HttpResponse:
     """A family asks for a service. With ``?invito=<token>`` (the link a neighbour
     shared) the service, comune and windows are those of the neighbour's demand, and the
-    new demand remembers who invited it."""
+    new demand remembers who invited it. Whoever the policy does not let state a demand
+    of their own (a provider's work account) is refused (403)."""
+    if scope(request.user, Action.CREATE, "civic_center.demand") is False:
+        raise PermissionDenied
     return _demand_form_page(request, on_behalf=False)
 
 
@@ -252,12 +259,16 @@ def demand_create_on_behalf(request: HttpRequest) -> HttpResponse:
 @require_GET
 def demand_list(request: HttpRequest) -> HttpResponse:
     """The person's demands (their own, and those they entered for a family), latest
-    first, each with its status."""
+    first, each with its status; 30 a page (an operator may enter many)."""
+    page = Paginator(selectors.family_demands(request.user), DEMANDS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "civic_center/family_demand_list.html",
         {
-            "demands": list(selectors.family_demands(request.user)),
+            "demands": page.object_list,
+            "page": page,
             "on_behalf": _may_enter_on_behalf(request.user),
         },
     )
@@ -316,6 +327,13 @@ def demand_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
 # --- The buttons of a demand's page -----------------------------------------------------------
 
 
+def _price_version(request: HttpRequest) -> int | None:
+    """The agreement's price version the family saw (the accept form's hidden field), or
+    None if the form did not send one."""
+    raw = request.POST.get("price_version", "").strip()
+    return int(raw) if raw.isdigit() else None
+
+
 def _answer(request: HttpRequest, public_id: UUID, *, accept: bool) -> HttpResponse:
     demand = selectors.demand_for(request.user, public_id, action="change")
     member = selectors.live_membership(demand)
@@ -324,7 +342,9 @@ def _answer(request: HttpRequest, public_id: UUID, *, accept: bool) -> HttpRespo
         return redirect(demand.get_absolute_url())
     try:
         if accept:
-            services.member_accept(member=member, by=request.user)
+            services.member_accept(
+                member=member, by=request.user, price_version=_price_version(request)
+            )
         else:
             services.member_decline(member=member, by=request.user)
     except ValidationError as exc:
@@ -349,7 +369,9 @@ def _answer(request: HttpRequest, public_id: UUID, *, accept: bool) -> HttpRespo
 @login_required
 @require_POST
 def demand_accept(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    """The family accepts the group proposed to it."""
+    """The family accepts the group proposed to it, at the price it was shown: the form
+    sends the agreement's ``price_version``, and if the price changed since the page was
+    shown the service refuses; the message says so and nothing changes."""
     return _answer(request, public_id, accept=True)
 
 

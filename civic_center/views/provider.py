@@ -12,8 +12,9 @@
   comune; htmx swaps the results.
 - Agreements: those of the person's offers (and, for coordinators, of their ambiti) with
   the win-win figures of the list; an agreement's page with its schedule, members as
-  pseudonyms, the history, why the matching made it, and the families' contacts only
-  once the group is confirmed and the family accepted. The lead organisation's staff
+  pseudonyms, its own win-win figures once confirmed, the history, why the matching
+  made it, and the families' contacts only once the group is confirmed and the family
+  accepted. The lead organisation's staff
   confirm or cancel a proposed group.
 
 A refused form comes back with its errors (summary on top, each under its field),
@@ -436,12 +437,26 @@ def schedule_of(members: list[Any]) -> list[dict[str, Any]]:
     return [{"window": windows.label(w), "units": u} for w, u in sorted(totals.items())]
 
 
+def agreement_figures(agreement: Agreement) -> dict[str, Any]:
+    """The win-win figures of a confirmed agreement (those of the agreement list, for
+    this group alone), with the unit its purchases are counted in when it is not hours;
+    nothing for a group not confirmed (one query when confirmed)."""
+    if agreement.status != AgreementStatus.CONFIRMED:
+        return {}
+    unit = agreement.offer.category.unit
+    return {
+        "figures": selectors.figures(Agreement.objects.filter(pk=agreement.pk)),
+        "figures_unit": "" if unit == Unit.HOUR else Unit(unit).label,
+    }
+
+
 def agreement_context(request: HttpRequest, agreement: Agreement, **extra: Any) -> dict[str, Any]:
     members = list(agreement.members.all())
     may_change = agreement.status == AgreementStatus.PROPOSED and allowed(
         request.user, Action.CHANGE, AGREEMENT, agreement
     )
     return {
+        **agreement_figures(agreement),
         "agreement": agreement,
         "members": members,
         "schedule": schedule_of(members),

@@ -15,7 +15,7 @@ from decimal import Decimal
 import pytest
 
 from civic_center import board, windows
-from civic_center.models import Agreement, MatchingRun, RunStatus
+from civic_center.models import Agreement, AgreementMember, MatchingRun, RunStatus
 from legami.roles import Role
 from tests.civic_center.factories import (
     WEEKDAY_AFTERNOONS,
@@ -202,7 +202,9 @@ def test_the_board_queries_do_not_grow(
             assert client.get(board_url(ambito, service)).status_code == 200
         return len(ctx.captured_queries)
 
-    assert load(3) == load(27)
+    # From 5 demands and 5 providers on, the medians are read (two queries more): the
+    # count is then the same however many rows follow.
+    assert load(5) == load(27)
 
 
 # --- Market figures -------------------------------------------------------------------------
@@ -224,14 +226,97 @@ def test_the_median_price_is_hidden_with_fewer_than_five_providers(cremona, serv
 
 def test_the_median_price_is_shown_with_five_providers(client, cremona, service):
     publish(service, cremona, "10.00", "12.00", "14.00", "18.00", "20.00")
-    demands(3, cremona, service, WEEKDAY_AFTERNOONS)
+    demands(5, cremona, service, WEEKDAY_AFTERNOONS)
 
     (figures,) = [f for f in board.market_figures() if f.category == service]
     body = client.get("/civic-center/mercato/").content.decode()
 
     assert figures.providers == 5 and figures.median_price == Decimal("14.00")
-    assert figures.demands == 3 and figures.median_ceiling == Decimal("12.00")
+    assert figures.demands == 5 and figures.median_ceiling == Decimal("12.00")
     assert "€ 14.00" in body
+
+
+def ceilings(service, comune, *prices):
+    for price in prices:
+        DemandFactory(comune=comune, category=service, max_unit_price=Decimal(price))
+
+
+def test_the_median_ceiling_needs_five_open_demands(client, cremona, service):
+    """With three or four open demands the count is shown but not the median of their
+    ceilings (with three it is one family's ceiling); from five on it is."""
+    client.logout()
+    ceilings(service, cremona, "11.11", "23.45", "37.77", "41.00")
+
+    (figures,) = [f for f in board.market_figures() if f.category == service]
+    body = client.get("/civic-center/mercato/").content.decode()
+
+    assert figures.demands == 4 and figures.median_ceiling is None
+    assert "not shown (fewer than 5 demands)" in body
+    assert "23.45" not in body and "30.61" not in body and "37.77" not in body
+
+    ceilings(service, cremona, "50.00")
+
+    (figures,) = [f for f in board.market_figures() if f.category == service]
+    body = client.get("/civic-center/mercato/").content.decode()
+
+    assert figures.demands == 5 and figures.median_ceiling == Decimal("37.77")
+    assert "€ 37.77" in body
+
+
+@pytest.mark.parametrize(
+    ("prices", "median"),
+    [
+        (["9", "1", "5", "3", "7"], "5.00"),
+        (["9", "1", "5", "3", "7", "4"], "4.50"),
+        (["10.01", "10.02", "10.02", "10.04", "10.05", "10.06", "10.07"], "10.04"),
+    ],
+    ids=["odd", "even", "ties"],
+)
+def test_the_median_ceiling_is_the_middle_of_the_sorted_ceilings(cremona, service, prices, median):
+    """The database's middle one (odd count) or the mean of the middle two (even),
+    rounded to cents, like ``statistics.median``."""
+    ceilings(service, cremona, *prices)
+
+    (figures,) = [f for f in board.market_figures() if f.category == service]
+
+    assert figures.median_ceiling == Decimal(median)
+
+
+def test_the_board_reads_the_median_ceiling_of_what_the_user_sees(
+    provider, ambito, cremona, service
+):
+    """On the board the median is over the open demand of the user's ambiti only."""
+    ceilings(service, cremona, "10.00", "12.00", "14.00", "16.00", "18.00")
+    ceilings(service, ComuneFactory(ambito=AmbitoFactory()), "90.00", "95.00", "99.00")
+
+    (mine,) = [f for f in board.board_market_figures(provider) if f.category == service]
+    (everyone,) = [f for f in board.market_figures() if f.category == service]
+
+    assert mine.demands == 5 and mine.median_ceiling == Decimal("14.00")
+    assert everyone.demands == 8 and everyone.median_ceiling == Decimal("17.00")
+
+
+def test_the_market_page_queries_and_rows_read_do_not_grow(
+    client, cremona, service, django_assert_max_num_queries
+):
+    """The public market page takes the same queries with 6 or 60 open demands and 5
+    or 15 providers, and never reads the demands' ceilings one by one: at most two
+    ceilings and two prices per service come back from the database."""
+    client.logout()
+    ServiceCategoryFactory()  # another active service, with nothing in it
+
+    def load(n: int) -> int:
+        ceilings(service, cremona, *[f"{10 + i}.00" for i in range(n)])
+        publish(service, cremona, *[f"{20 + i}.00" for i in range(n // 6 * 5)])
+        with django_assert_max_num_queries(12) as ctx:
+            assert client.get("/civic-center/mercato/").status_code == 200
+        for query in ctx.captured_queries:
+            sql = query["sql"]
+            if '"max_unit_price"' in sql and "GROUP BY" not in sql:
+                assert "LIMIT" in sql, sql
+        return len(ctx.captured_queries)
+
+    assert load(6) == load(54)
 
 
 def test_the_public_market_page_hides_prices_of_two_providers(cremona, service, client):
@@ -313,6 +398,45 @@ def test_the_status_partial_polls_while_the_run_is_under_way(coord_client, ambit
     assert "Groups proposed" in body and "Proven optimal" in body
 
 
+def test_the_run_stage_is_shown_in_words(coord_client, ambito):
+    """The run's stage code ("matching") is shown as a translated label, never as the
+    code; an unknown code is not shown."""
+    run = MatchingRun.objects.create(
+        ambito=ambito, status=RunStatus.RUNNING, progress=40, stage="matching"
+    )
+
+    body = coord_client.get(f"/civic-center/abbinamenti/{run.pk}/stato/", **HTMX).content
+    text = " ".join(body.decode().split())
+
+    assert "40% done · forming the groups" in text
+    assert "· matching" not in text
+
+    MatchingRun.objects.filter(pk=run.pk).update(stage="something-new")
+    body = coord_client.get(f"/civic-center/abbinamenti/{run.pk}/").content.decode()
+    assert "something-new" not in body
+
+
+def test_a_failed_run_shows_a_generic_message_not_the_error(coord_client, ambito):
+    """The error of a failed run (a traceback's last line, maybe with data) stays in the
+    server log: the page says that the run failed and another can be started."""
+    run = MatchingRun.objects.create(
+        ambito=ambito,
+        status=RunStatus.FAILED,
+        progress=40,
+        stage="matching",
+        error="IntegrityError: duplicate key value (demand_id)=(1234)",
+    )
+
+    body = coord_client.get(f"/civic-center/abbinamenti/{run.pk}/").content.decode()
+    text = " ".join(body.split())
+
+    assert "IntegrityError" not in body and "duplicate key" not in body
+    assert (
+        "The run failed; the technical details are in the server log. "
+        "You can start another run." in text
+    )
+
+
 def test_the_run_page_of_another_ambito_does_not_exist(coord_client):
     run = MatchingRun.objects.create(ambito=AmbitoFactory())
 
@@ -333,7 +457,7 @@ def test_a_finished_run_shows_its_figures_and_the_groups_it_proposed(
         proven_optimal=True,
     )
     offer = OfferFactory(category=service, comuni=[cremona], title="Badanti al Duomo")
-    Agreement.objects.create(
+    agreement = Agreement.objects.create(
         run=run,
         offer=offer,
         group_size=3,
@@ -352,6 +476,14 @@ def test_a_finished_run_shows_its_figures_and_the_groups_it_proposed(
             "solo": False,
             "min_group_size": 2,
         },
+    )
+
+    # The coordinators see the groups of the families of their ambito.
+    AgreementMember.objects.create(
+        agreement=agreement,
+        demand=DemandFactory(comune=cremona, category=service),
+        units_per_week=Decimal("4"),
+        split={str(MON_AFTERNOON): "4"},
     )
 
     response = coord_client.get(f"/civic-center/abbinamenti/{run.pk}/")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
+from urllib.parse import urlencode
 
 import pytest
 from django.urls import reverse
@@ -316,6 +317,10 @@ def test_a_demand_page_describes_the_demand_and_its_share_link(family_client, fa
     assert "12.00 € / hour" in body
     token = services.invitation_token(demand)
     assert f"/civic-center/invito/{token}/" in body
+    # The link carries the demand's random invitation code: neither its page's id nor a
+    # signed payload.
+    assert f"/civic-center/invito/{demand.invitation_code}/" in body
+    assert str(demand.public_id) not in _tag(body, "invitation-link")
     assert "Copy the link" in body
     assert "Withdraw this demand" in body
 
@@ -362,15 +367,67 @@ def test_a_proposed_group_is_shown_with_its_answer_buttons(family_client, family
 def test_the_family_accepts_the_group(family_client, family):
     """Accepting records the answer; the page then says the provider is to confirm."""
     demand = DemandFactory(family=family)
-    _, member = _group(demand)
+    agreement, member = _group(demand)
     url = reverse("civic_center:demand_accept", args=[demand.public_id])
-    response = family_client.post(url, follow=True)
+    response = family_client.post(url, {"price_version": agreement.price_version}, follow=True)
     member.refresh_from_db()
     assert member.status == MemberStatus.ACCEPTED
     body = response.content.decode()
     assert "You accepted the group." in body
     assert "waiting for the provider to confirm the group" in body
     assert reverse("civic_center:demand_accept", args=[demand.public_id]) not in body
+
+
+def test_the_accept_form_carries_the_price_version_shown(family_client, family):
+    """The "Accept the group" form posts the agreement's price version as shown on the
+    page, so that the answer is to that price."""
+    demand = DemandFactory(family=family)
+    agreement, _ = _group(demand, price_version=4)
+    body = family_client.get(demand.get_absolute_url()).content.decode()
+    form = body.split(reverse("civic_center:demand_accept", args=[demand.public_id]), 1)[1]
+    form = form.split("</form>", 1)[0]
+    assert '<input type="hidden" name="price_version" value="4">' in form
+
+
+def test_the_accept_view_passes_the_price_version_on(family_client, family, monkeypatch):
+    """The view hands the posted price version to ``member_accept`` as an int (None when
+    missing or not a number)."""
+    demand = DemandFactory(family=family)
+    _, member = _group(demand)
+    seen = []
+
+    def fake_accept(*, member, by, price_version):
+        seen.append(price_version)
+        return member
+
+    monkeypatch.setattr(services, "member_accept", fake_accept)
+    url = reverse("civic_center:demand_accept", args=[demand.public_id])
+    family_client.post(url, {"price_version": "3"})
+    family_client.post(url, {"price_version": "x"})
+    family_client.post(url)
+    assert seen == [3, None, None]
+
+
+def test_accepting_a_price_that_changed_is_refused(family_client, family):
+    """The page was shown at price version 1; the group was re-priced before the family
+    pressed "Accept": the answer is not recorded and a message says why."""
+    demand = DemandFactory(family=family)
+    agreement, member = _group(demand)
+    shown = agreement.price_version
+    Agreement.objects.filter(pk=agreement.pk).update(
+        price_version=shown + 1, unit_price=Decimal("13.00")
+    )
+    url = reverse("civic_center:demand_accept", args=[demand.public_id])
+    response = family_client.post(url, {"price_version": shown}, follow=True)
+    member.refresh_from_db()
+    assert member.status == MemberStatus.PROPOSED
+    assert response.redirect_chain[-1][0] == demand.get_absolute_url()
+    body = response.content.decode()
+    assert "You accepted the group." not in body
+    assert 'class="alert alert-danger' in body
+    # The page now shows the new price, with the buttons to answer it.
+    assert "13.00 € / hour" in body
+    assert f'name="price_version" value="{shown + 1}"' in body
 
 
 def test_the_family_declines_the_group(family_client, family):
@@ -453,17 +510,35 @@ def test_the_invitation_shows_the_service_not_the_family(client, family):
     assert demand.category.label in body and demand.comune.name in body
     assert windows.describe(demand.windows) in body
     assert "Maria Bianchi" not in body and family.email not in body
-    assert f"{CREATE}?invito={token.replace(':', '%3A')}" in body
+    assert f"{CREATE}?{urlencode({'invito': token})}" in body
 
 
 def test_an_invalid_invitation_says_so(client, family):
-    """A forged token, or the link of a withdrawn demand: 404 with an explanation."""
-    response = client.get("/civic-center/invito/not-a-token/")
+    """A code that names no demand (made up, or one character changed), or the link of a
+    withdrawn demand: 404 with an explanation."""
+    response = client.get("/civic-center/invito/not-a-code/")
+    assert response.status_code == 404
+    assert "This invitation is not valid" in response.content.decode()
+    live = DemandFactory(family=family)
+    code = services.invitation_token(live)
+    altered = code[:-1] + ("A" if code[-1] != "A" else "B")
+    response = client.get(f"/civic-center/invito/{altered}/")
     assert response.status_code == 404
     assert "This invitation is not valid" in response.content.decode()
     demand = DemandFactory(family=family, status=DemandStatus.WITHDRAWN)
     response = client.get(f"/civic-center/invito/{services.invitation_token(demand)}/")
     assert response.status_code == 404
+
+
+def test_a_wrong_invitation_code_prefills_nothing(client, make_user):
+    """The form with a code that names no demand is the plain form: nothing prefilled,
+    no "a neighbour invited you", and the demand saved remembers no inviter."""
+    inviting = DemandFactory(family=make_user())
+    code = services.invitation_token(inviting)
+    wrong = code[:-1] + ("A" if code[-1] != "A" else "B")
+    client.force_login(make_user())
+    body = client.get(CREATE, {"invito": wrong}).content.decode()
+    assert "A neighbour invited you" not in body
 
 
 def test_an_invitation_prefills_the_form_and_is_remembered(client, make_user):
@@ -543,3 +618,45 @@ def test_the_front_page_and_the_form_take_a_bounded_number_of_queries(
         assert family_client.get("/civic-center/").status_code == 200
     with django_assert_max_num_queries(5):
         assert family_client.get(CREATE).status_code == 200
+
+
+# --- Wording ----------------------------------------------------------------------------------
+
+
+def test_the_pages_describe_a_purchasing_group(client, family):
+    """A group is families buying the same service from the same provider together, each
+    at its own times and for its own period: no page says that one helper serves the
+    families at the same time."""
+    demand = DemandFactory(family=family)
+    client.force_login(family)
+    pages = [
+        "/civic-center/",
+        CREATE,
+        demand.get_absolute_url(),
+        f"/civic-center/invito/{services.invitation_token(demand)}/",
+    ]
+    for url in pages:
+        body = " ".join(client.get(url).content.decode().split())
+        assert "at the same time" not in body, url
+        assert "same helper" not in body, url
+    form = " ".join(client.get(CREATE).content.decode().split())
+    assert "each at its own times and for its own period" in form
+
+
+def test_my_demands_come_thirty_a_page(client, make_user, enable_totp, category, comune):
+    """An operator who entered many demands gets them a page at a time."""
+    operator = make_user("operatore.pagine@example.org", role=Role.OPERATOR)
+    enable_totp(operator)
+    client.force_login(operator)
+    for n in range(31):
+        DemandFactory(
+            family=None,
+            created_by=operator,
+            contact_name=f"Famiglia {n:02d}",
+            category=category,
+            comune=comune,
+        )
+    first = client.get(LIST).content.decode()
+    assert first.count('class="legami-civic-demand"') == 30
+    assert "Page 1 of 2" in first
+    assert client.get(LIST + "?page=2").content.decode().count('class="legami-civic-demand"') == 1

@@ -4,11 +4,12 @@
 The world: ``family`` has an open demand (``demand``) in a proposed group; an operator
 (``entering_operator``) entered another demand (``behalf``) for a family without an
 account. Everybody, anonymous visitors included, reads the front page and a valid
-invitation (a forged one: 404). Asking for a service and one's own demands need an
-account (anonymous: the login page, 302); every logged-in person may ask for a service
-(302 to the new demand), except that ``family`` already has a live demand for the same
-service and period (400). Entering a demand for a family is for operators and
-coordinators (else 403). A demand, and its buttons, exist only for its family and for
+invitation (a code that names no demand: 404). Asking for a service and one's own
+demands need an account (anonymous: the login page, 302); every logged-in person may
+ask for a service (302 to the new demand), except partner staff (a provider's work
+account: 403) and ``family``, which already has a live demand for the same service and
+period (400). Entering a demand for a family is for operators and coordinators (else
+403). A demand, and its buttons, exist only for its family and for
 who entered it (anybody else: 404); the buttons are POST only (405)."""
 
 from __future__ import annotations
@@ -49,7 +50,9 @@ DEMAND = {
 FOR_A_FAMILY = {**DEMAND, "contact_name": "Famiglia Verdi", "contact_phone": "0372 222222"}
 
 ANONYMOUS_LOGIN: Expected = {"anonymous": 302}
-CREATE: Expected = {"anonymous": 302, "family": 400}
+# A provider's work account states no demand of its own (the pool shows prices).
+CREATE_GET: Expected = {"anonymous": 302, Role.PARTNER_STAFF: 403}
+CREATE: Expected = {"anonymous": 302, "family": 400, Role.PARTNER_STAFF: 403}
 ON_BEHALF_GET: Expected = {"anonymous": 302, **dict.fromkeys(ON_BEHALF_ROLES, 200)}
 ON_BEHALF_POST: Expected = {"anonymous": 302, **dict.fromkeys(ON_BEHALF_ROLES, 302)}
 FAMILY_ONLY_GET: Expected = {"anonymous": 302, "family": 200}
@@ -65,8 +68,8 @@ def _rows(method: str, url: str, expected: Expected, default: int, **kwargs) -> 
 ROWS: list[Row] = [
     *_rows("GET", "/civic-center/", {}, 200),
     *_rows("GET", "/civic-center/domande/", ANONYMOUS_LOGIN, 200),
-    *_rows("GET", "/civic-center/domande/nuova/", ANONYMOUS_LOGIN, 200),
-    *_rows("GET", "/civic-center/domande/nuova/?invito={token}", ANONYMOUS_LOGIN, 200),
+    *_rows("GET", "/civic-center/domande/nuova/", CREATE_GET, 200),
+    *_rows("GET", "/civic-center/domande/nuova/?invito={token}", CREATE_GET, 200),
     *_rows("POST", "/civic-center/domande/nuova/", CREATE, 302, data=DEMAND),
     *_rows("GET", "/civic-center/domande/per-una-famiglia/", ON_BEHALF_GET, 403),
     *_rows(
@@ -119,7 +122,7 @@ def world(db, make_user, enable_totp):
         "demand": demand,
         "behalf": behalf,
         "token": services.invitation_token(demand),
-        "forged": "e30:1tAbCd:forged-signature",
+        "forged": "no-such-invitation-code",
     }
 
 

@@ -134,6 +134,9 @@ def world(db, make_user, enable_totp):
         single_family_price=Decimal("15.00"),
         start_date=today + dt.timedelta(days=14),
         end_date=today + dt.timedelta(days=104),
+        pricing_mode="volume",
+        tiers=[[1, "15.00"], [3, "12.00"]],
+        min_group_size=1,
     )
     for demand in DemandFactory.create_batch(3, comune=comune, category=service):
         AgreementMember.objects.create(

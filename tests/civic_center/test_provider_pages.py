@@ -9,6 +9,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.template.defaultfilters import floatformat
 from django.utils import timezone
 
 from civic_center import selectors, windows
@@ -234,6 +235,60 @@ def test_bad_tiers_come_back_400_inline_and_save_nothing(client, org, comune, se
     assert not Offer.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("min_group_size", "40000"),
+        ("max_group_size", "1001"),
+        ("tiers-1-min_families", "99999"),
+        ("tiers-1-unit_price", "10000.00"),
+        ("tiers-1-unit_price", "12.345"),
+        (f"capacity_{windows.index(0, 0)}", "10000"),
+    ],
+    ids=["smallest-group", "largest-group", "tier-families", "price", "price-cents", "units"],
+)
+def test_huge_numbers_are_field_errors_not_database_errors(
+    client, org, comune, service, field, value
+):
+    """Numbers beyond what the offer can store (groups of more than 1000 families, prices
+    of 10,000 € or with fractions of a cent, 10,000 units a week) come back 400 with the
+    error under the field, and nothing is saved."""
+    response = client.post(
+        "/civic-center/offerte/nuova/", offer_post(org, comune, service, **{field: value})
+    )
+
+    body = response.content.decode()
+    assert response.status_code == 400
+    if field.startswith("capacity_"):  # the grid's errors are listed above the grid
+        assert "Capacity: Ensure this value is less than or equal to 9999." in body
+    else:
+        assert f'id="id_{field}_error"' in body
+    assert not Offer.objects.exists()
+
+
+def test_more_than_ten_tiers_or_partners_are_refused(client, org, comune, service):
+    """At most ten price tiers and ten joint partners: more rows are an error of the
+    formset (400), not rows silently dropped."""
+    rows = {"tiers-TOTAL_FORMS": "11"}
+    for i in range(11):
+        rows[f"tiers-{i}-min_families"] = str(i + 1)
+        rows[f"tiers-{i}-unit_price"] = f"{30 - i}.00"
+    response = client.post("/civic-center/offerte/nuova/", offer_post(org, comune, service, **rows))
+
+    assert response.status_code == 400
+    assert "Please submit at most 10 forms." in response.content.decode()
+    assert not Offer.objects.exists()
+
+    response = client.post(
+        "/civic-center/offerte/nuova/",
+        offer_post(org, comune, service, **{"partners-TOTAL_FORMS": "11"}),
+    )
+
+    assert response.status_code == 400
+    assert "Please submit at most 10 forms." in response.content.decode()
+    assert not Offer.objects.exists()
+
+
 def test_a_missing_title_is_shown_under_the_field(client, org, comune, service):
     response = client.post(
         "/civic-center/offerte/nuova/", offer_post(org, comune, service, title="")
@@ -359,6 +414,10 @@ def make_agreement(offer, demands, *, status=AgreementStatus.PROPOSED, member_st
         single_family_price=Decimal("15.00"),
         start_date=today + dt.timedelta(days=14),
         end_date=today + dt.timedelta(days=104),
+        # The terms the group was proposed with (what confirming re-prices it from).
+        pricing_mode="volume",
+        tiers=[[1, "15.00"], [3, "12.00"]],
+        min_group_size=1,
         explanation={
             "pool_size": 5,
             "group_size": 3,
@@ -453,6 +512,38 @@ def test_the_agreement_list_shows_the_figures(client, agreement, rival_offer, co
     assert f"€ {figures.saving}" in body
 
 
+def test_a_confirmed_agreement_shows_its_own_figures(client, agreement, own_offer, comune, service):
+    """A confirmed group's page shows what this group achieves (families served, hours
+    purchased over its period, the saving for families, new families reached); another
+    confirmed group of the same offer does not count in it. A group not yet confirmed
+    shows no figures."""
+    body = client.get(f"/civic-center/accordi/{agreement.public_id}/").content.decode()
+    assert "What this group achieves" not in body
+
+    other = make_agreement(
+        own_offer,
+        [DemandFactory(comune=comune, category=service) for _ in range(4)],
+        member_status=MemberStatus.ACCEPTED,
+    )
+    Agreement.objects.filter(pk__in=[agreement.pk, other.pk]).update(
+        status=AgreementStatus.CONFIRMED
+    )
+    figures = selectors.figures(Agreement.objects.filter(pk=agreement.pk))
+    assert figures.families_served == 3 and figures.saving > 0
+
+    body = client.get(f"/civic-center/accordi/{agreement.public_id}/").content.decode()
+    text = " ".join(body.split())
+
+    assert "What this group achieves" in text
+    assert (
+        '<dt class="col-7 col-md-3">Families served</dt><dd class="col-5 col-md-3">3</dd>' in text
+    )
+    assert f"€ {figures.saving}" in text
+    hours = floatformat(figures.hours_purchased, "-2")
+    assert f'Hours purchased</dt><dd class="col-5 col-md-3">{hours}' in text
+    assert "New families reached" in text
+
+
 def test_agreement_pages_do_not_grow_in_queries(
     client, own_offer, comune, service, django_assert_max_num_queries
 ):
@@ -460,7 +551,10 @@ def test_agreement_pages_do_not_grow_in_queries(
         last = None
         for _ in range(n):
             last = make_agreement(
-                own_offer, [DemandFactory(comune=comune, category=service) for _ in range(2)]
+                own_offer,
+                [DemandFactory(comune=comune, category=service) for _ in range(2)],
+                status=AgreementStatus.CONFIRMED,
+                member_status=MemberStatus.ACCEPTED,
             )
         with django_assert_max_num_queries(14) as listed:
             assert client.get("/civic-center/accordi/").status_code == 200

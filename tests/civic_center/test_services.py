@@ -15,6 +15,7 @@ from civic_center import services
 from civic_center.models import (
     Agreement,
     AgreementMail,
+    AgreementMember,
     AgreementStatus,
     Demand,
     DemandStatus,
@@ -266,13 +267,16 @@ def test_a_run_turns_the_pool_into_a_proposed_group_at_the_tier_price(matched):
     assert agreement.explanation["pool_size"] == 4
     assert {d.status for d in Demand.objects.all()} == {DemandStatus.PROPOSED}
     assert run.weekly_cost == Decimal("192.00")  # 4 families × 4 h × 12 €
-    assert len(mail.outbox) == 4
+    # Each family is asked, and the provider's staff told.
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        [d.contact_email for d in matched["demands"]] + ["coop@example.org"]
+    )
 
 
 def test_a_run_delivered_twice_works_once(matched):
     services.run_execute(run_id=matched["run"].pk)
     assert Agreement.objects.count() == 1
-    assert AgreementMail.objects.count() == 4
+    assert AgreementMail.objects.count() == 5
 
 
 def test_asking_for_a_run_while_one_is_active_returns_it(area, coordinator):
@@ -310,9 +314,10 @@ def test_a_family_that_declines_reprices_the_group_for_the_others(
     agreement.refresh_from_db()
     assert agreement.group_size == 2 and agreement.unit_price == Decimal("15.00")
     assert agreement.events.filter(kind="repriced").count() == 1
-    # The two families still in are told the new price, once each.
+    # The two families still in are told the new price, once each, and the provider.
     assert sorted(m.to[0] for m in mail.outbox) == sorted(
-        m.demand.contact_email for m in _members(agreement) if m.status == MemberStatus.PROPOSED
+        [m.demand.contact_email for m in _members(agreement) if m.status == MemberStatus.PROPOSED]
+        + ["coop@example.org"]
     )
     with pytest.raises(PermissionDenied):
         services.member_accept(member=first, by=third.demand.family)
@@ -346,10 +351,16 @@ def test_the_provider_confirms_those_who_accepted_and_only_then_sees_contacts(
         m.demand.contact_email for m in members[:3]
     )
     assert AccessEvent.objects.filter(purpose="civic_center.agreement_contacts").count() == 3
-    # A withdrawal before the start re-prices the group: two left pay the single price.
+    # A withdrawal before the start re-prices the group: two left would pay the single
+    # price, which they have not accepted: they are asked again, and the group waits for
+    # the provider's confirmation again (the contacts with it).
     services.member_withdraw(member=members[0], by=members[0].demand.family)
     agreement.refresh_from_db()
     assert agreement.group_size == 2 and agreement.unit_price == Decimal("15.00")
+    assert agreement.status == AgreementStatus.PROPOSED
+    assert {m.status for m in _members(agreement)[1:3]} == {MemberStatus.PROPOSED}
+    assert {m.demand.status for m in _members(agreement)[1:3]} == {DemandStatus.PROPOSED}
+    assert agreement_contacts(provider["user"], agreement) == []
 
 
 def test_confirming_needs_enough_acceptances_and_the_lead_provider(
@@ -457,3 +468,107 @@ def test_the_agreement_page_says_why_the_matching_made_the_group(
     assert "4 families compatible with this offer were waiting" in body
     assert "reaches the tier from 3 families: € 12.00 per unit instead of € 15.00" in body
     assert "Pool size" not in body
+
+
+def test_a_price_that_rose_since_the_page_was_shown_is_not_accepted(matched):
+    agreement = Agreement.objects.get()
+    first, second, third, _ = _members(agreement)
+    shown = agreement.price_version
+    services.member_decline(member=second, by=second.demand.family)
+    services.member_decline(member=third, by=third.demand.family)  # 12 € → 15 €
+    with pytest.raises(ValidationError) as error:
+        services.member_accept(member=first, by=first.demand.family, price_version=shown)
+    assert "15.00" in str(error.value)
+    assert AgreementMember.objects.get(pk=first.pk).status == MemberStatus.PROPOSED
+    agreement.refresh_from_db()
+    services.member_accept(
+        member=first, by=first.demand.family, price_version=agreement.price_version
+    )
+
+
+def test_the_provider_cannot_confirm_a_price_the_families_did_not_accept(matched, provider):
+    """Two of four accepted at 12 €; with them alone the price would be 15 €."""
+    agreement = Agreement.objects.get()
+    members = _members(agreement)
+    for member in members[:2]:
+        services.member_accept(member=member, by=member.demand.family)
+    with pytest.raises(ValidationError) as error:
+        services.agreement_confirm(agreement=agreement, by=provider["user"])
+    assert "15.00" in str(error.value)
+    agreement.refresh_from_db()
+    assert agreement.status == AgreementStatus.PROPOSED and agreement.unit_price == Decimal("12.00")
+
+
+def test_silent_families_drop_out_after_the_deadline_and_the_rest_are_asked_again(matched):
+    agreement = Agreement.objects.get()
+    members = _members(agreement)
+    for member in members[:2]:
+        services.member_accept(member=member, by=member.demand.family)
+    assert services.agreement.agreements_lapse_unanswered() == 0  # not yet due
+    Agreement.objects.filter(pk=agreement.pk).update(
+        answer_by=timezone.now() - dt.timedelta(minutes=1)
+    )
+    assert services.agreement.agreements_lapse_unanswered() == 1
+    agreement.refresh_from_db()
+    statuses = [m.status for m in _members(agreement)]
+    assert statuses[2:] == [MemberStatus.LAPSED, MemberStatus.LAPSED]
+    # Two left: 15 € instead of 12 €, so the two who had said yes are asked again, with
+    # a new deadline.
+    assert agreement.unit_price == Decimal("15.00")
+    assert statuses[:2] == [MemberStatus.PROPOSED, MemberStatus.PROPOSED]
+    assert agreement.answer_by > timezone.now()
+
+
+def test_changing_the_offer_does_not_reprice_its_groups(matched, provider):
+    agreement = Agreement.objects.get()
+    offer = matched["offer"]
+    offer.tiers.update(unit_price=Decimal("25.00"))
+    member = _members(agreement)[0]
+    services.member_decline(member=member, by=member.demand.family)
+    agreement.refresh_from_db()
+    assert agreement.group_size == 3 and agreement.unit_price == Decimal("12.00")
+
+
+def test_a_run_left_running_by_a_dead_worker_does_not_block_the_ambito(area, coordinator):
+    stale = MatchingRun.objects.create(ambito=area["ambito"], status=RunStatus.RUNNING)
+    MatchingRun.objects.filter(pk=stale.pk).update(
+        created_at=timezone.now() - dt.timedelta(hours=1)
+    )
+    fresh = services.run_request(by=coordinator, ambito=area["ambito"])
+    assert fresh != stale
+    assert MatchingRun.objects.get(pk=stale.pk).status == RunStatus.FAILED
+
+
+def test_provider_staff_do_not_post_family_demand_with_their_work_account(area, provider):
+    with pytest.raises(PermissionDenied):
+        _create(provider["user"], area)
+
+
+def test_a_mail_whose_news_is_stale_does_not_leave(matched):
+    """The proposal mail of a family that already declined is not sent."""
+    from civic_center.mails import agreement_mail_send
+
+    agreement = Agreement.objects.get()
+    member = _members(agreement)[0]
+    services.member_decline(member=member, by=member.demand.family)
+    assert not agreement_mail_send(key="proposed:again", member_id=member.pk, kind="proposed")
+
+
+def test_figures_count_each_family_over_its_own_period(matched, provider):
+    agreement = Agreement.objects.get()
+    members = _members(agreement)
+    for member in members:
+        services.member_accept(member=member, by=member.demand.family)
+    services.agreement_confirm(agreement=agreement, by=provider["user"])
+    agreement.refresh_from_db()
+    # One family needs only the first 2 weeks (14 days).
+    Demand.objects.filter(pk=members[0].demand_id).update(
+        end_date=agreement.start_date + dt.timedelta(days=13)
+    )
+    weeks = (Decimal((agreement.end_date - agreement.start_date).days + 1) / 7).quantize(
+        Decimal("0.01")
+    )
+    result = figures(Agreement.objects.all())
+    assert result.hours_purchased == (Decimal(12) * weeks + Decimal(4) * 2).quantize(
+        Decimal("0.01")
+    )
