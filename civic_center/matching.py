@@ -17,8 +17,8 @@ common windows.
 Each offer serves at most one shared *group* — a purchasing group: families who buy the
 same service from the same provider together, each at its own times within the offer's
 windows and for its own period, and so reach a lower tier. The group is the families
-with ``sharing=True`` assigned to it in group, ``n`` of them, with ``n == 0`` or ``min_group <= n <= max_group``. The
-group's unit price is ``unit_price(tiers, mode, n)`` and must not exceed the ceiling of
+with ``sharing=True`` assigned to it in group, ``n`` of them, with ``n == 0`` or
+``min_group <= n <= max_group``. The group's unit price is ``unit_price(tiers, mode, n)`` and must not exceed the ceiling of
 any member. An offer also serves any number of *solo* families at the single-family price
 ``unit_price(tiers, mode, 1)``, only if ``min_group <= 1`` and that price is within the
 family's ceiling; a sharing family may be served solo too, and solo families do not count

@@ -1,1 +1,0 @@
-"""Models of the research app (see ../shared/ARCHITECTURE.md)."""

@@ -1,1 +1,0 @@
-"""Services of the research app (see ../shared/ARCHITECTURE.md)."""
