@@ -16,17 +16,17 @@ common windows.
 
 Each offer serves at most one shared *group* — a purchasing group: families who buy the
 same service from the same provider together, each at its own times within the offer's
-windows and for its own period, and so reach a lower tier. The group is the families
-with ``sharing=True`` assigned to it in group, ``n`` of them, with ``n == 0`` or
-``min_group <= n <= max_group``. The group's unit price is ``unit_price(tiers, mode, n)`` and must not exceed the ceiling of
-any member. An offer also serves any number of *solo* families at the single-family price
-``unit_price(tiers, mode, 1)``, only if ``min_group <= 1`` and that price is within the
-family's ceiling; a sharing family may be served solo too, and solo families do not count
-in the group size. Every served family's weekly quantity is split over windows that are in
-its mask and where the offer has capacity, in hundredths of a unit; per window the
-quantities placed by all the offer's families stay within its capacity. A family pays
-``unit price × quantity`` a week, rounded half-up to cents. A family is served by at most
-one offer.
+windows and for its own period, and so reach a lower tier. The group is the families with
+``sharing=True`` assigned to it in group, ``n`` of them, with ``n == 0`` or ``min_group <=
+n <= max_group``. The group's unit price is ``unit_price(tiers, mode, n)`` and must not
+exceed the ceiling of any member. An offer also serves any number of *solo* families at
+the single-family price ``unit_price(tiers, mode, 1)``, only if ``min_group <= 1`` and
+that price is within the family's ceiling; a sharing family may be served solo too, and
+solo families do not count in the group size. Every served family's weekly quantity is
+split over windows that are in its mask and where the offer has capacity, in hundredths of
+a unit; per window the quantities placed by all the offer's families stay within its
+capacity. A family pays ``unit price × quantity`` a week, rounded half-up to cents. A
+family is served by at most one offer.
 
 Objective, lexicographic: (1) the most families served; (2) among those, the least total
 weekly cost to families. It is solved with OR-Tools CP-SAT on an integer model (cents and
