@@ -684,6 +684,65 @@ RULES: dict[str, dict[Action, Rule]] = {
     "civic_center.agreementmember": {
         Action.CHANGE: _own_demands("demand__"),
     },
+    # --- Wel(l)fare LAB (research) ---
+    # Researchers run surveys: each manages the surveys they own (and reads those of the
+    # pathways they lead); network administrators read them. Invited practitioners answer
+    # through their invitation's link, whose token is the permission
+    # (research.services.responses): no rule here, no account needed. Responses are read
+    # by the survey's researcher; anonymous ones hold nothing that names a person.
+    # Researchers have no rule on beneficiaries: they never reach a person's record.
+    "research.pathway": {
+        Action.LIST: roles(Role.RESEARCHER, Role.NETWORK_ADMIN),
+        Action.READ: roles(Role.RESEARCHER, Role.NETWORK_ADMIN),
+        Action.CREATE: roles(Role.RESEARCHER),
+        Action.CHANGE: when(lambda s: s.has(Role.RESEARCHER), lambda s: Q(lead=s.user.pk)),
+    },
+    "research.survey": {
+        Action.LIST: either(
+            roles(Role.NETWORK_ADMIN),
+            when(
+                lambda s: s.has(Role.RESEARCHER),
+                lambda s: Q(owner=s.user.pk) | Q(pathway__lead=s.user.pk),
+            ),
+        ),
+        Action.READ: either(
+            roles(Role.NETWORK_ADMIN),
+            when(
+                lambda s: s.has(Role.RESEARCHER),
+                lambda s: Q(owner=s.user.pk) | Q(pathway__lead=s.user.pk),
+            ),
+        ),
+        Action.CREATE: roles(Role.RESEARCHER),
+        Action.CHANGE: when(lambda s: s.has(Role.RESEARCHER), lambda s: Q(owner=s.user.pk)),
+        Action.EXPORT: when(lambda s: s.has(Role.RESEARCHER), lambda s: Q(owner=s.user.pk)),
+    },
+    "research.invitation": {
+        Action.LIST: either(
+            roles(Role.NETWORK_ADMIN),
+            when(lambda s: s.has(Role.RESEARCHER), lambda s: Q(survey__owner=s.user.pk)),
+        ),
+        Action.READ: either(
+            roles(Role.NETWORK_ADMIN),
+            when(lambda s: s.has(Role.RESEARCHER), lambda s: Q(survey__owner=s.user.pk)),
+        ),
+    },
+    "research.response": {
+        Action.LIST: either(
+            roles(Role.NETWORK_ADMIN),
+            when(
+                lambda s: s.has(Role.RESEARCHER),
+                lambda s: Q(survey__owner=s.user.pk) | Q(survey__pathway__lead=s.user.pk),
+            ),
+        ),
+        Action.READ: either(
+            roles(Role.NETWORK_ADMIN),
+            when(
+                lambda s: s.has(Role.RESEARCHER),
+                lambda s: Q(survey__owner=s.user.pk) | Q(survey__pathway__lead=s.user.pk),
+            ),
+        ),
+        Action.EXPORT: when(lambda s: s.has(Role.RESEARCHER), lambda s: Q(survey__owner=s.user.pk)),
+    },
     "legami.changeevent": {
         Action.LIST: roles(Role.DPO),
         Action.READ: roles(Role.DPO),

@@ -253,6 +253,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "labs.expire_unconfirmed_registrations",
         "schedule": crontab(minute=23),
     },
+    "research-close-due-surveys": {
+        "task": "research.close_due_surveys",
+        "schedule": crontab(minute=5),
+    },
     "civic-lapse-unanswered": {
         "task": "civic_center.lapse_unanswered",
         "schedule": crontab(minute=13),
@@ -309,6 +313,10 @@ CIVIC_MATCH_TIME_LIMIT = _int("CIVIC_MATCH_TIME_LIMIT", 10, minimum=1)
 # Families have this many days to answer a group proposal (and again after a price rise);
 # then those who did not answer drop out and the group is priced for the others.
 CIVIC_ANSWER_DAYS = _int("CIVIC_ANSWER_DAYS", 7, minimum=1)
+
+# --- Wel(l)fare LAB (research) ----------------------------------------------------------------
+# A practitioner who has not answered a survey is reminded at most once in this many days.
+RESEARCH_REMINDER_DAYS = _int("RESEARCH_REMINDER_DAYS", 7, minimum=1)
 
 # --- Mail ---------------------------------------------------------------------------------
 
