@@ -4,11 +4,25 @@ grow with the rows."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from uuid import UUID
 
-from django.db.models import CharField, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import Cast
+from django.db.models import Case as SqlCase
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, ExtractYear, TruncMonth
+from django.utils.translation import gettext_lazy as _
 
 from beneficiaries.models import (
     Assessment,
@@ -19,8 +33,12 @@ from beneficiaries.models import (
     Consent,
     DiaryNote,
     HouseholdMember,
+    Intake,
+    IntakeChannel,
     Person,
     Referral,
+    Sex,
+    VulnerabilityArea,
 )
 from legami.models import ChangeEvent
 from legami.policy import Action, visible_to
@@ -200,3 +218,128 @@ __all__ = [
     "persons_holding_services",
     "referrals_to_decide",
 ]
+
+
+# --- The vulnerability observatory (research) -------------------------------------------
+#
+# Counts only: each function groups and counts in the database and returns plain keys
+# (strings) mapped to integers; no row, id or model instance of a person leaves it. The
+# small-cell suppression is the publisher's job (research.observatory).
+
+OBSERVATORY_DIMENSIONS = ("area", "age_band", "sex", "ambito", "channel")
+UNKNOWN = "unknown"
+NO_AREA = "none"
+# Age at intake, from the year of birth: (key, lowest age, highest age or None).
+AGE_BANDS: tuple[tuple[str, int, int | None], ...] = (
+    ("0-17", 0, 17),
+    ("18-34", 18, 34),
+    ("35-64", 35, 64),
+    ("65-79", 65, 79),
+    ("80+", 80, None),
+)
+LSNS6_ISOLATION_BELOW = 12
+AT_RISK = "at_risk"
+NOT_AT_RISK = "not_at_risk"
+
+
+def observatory_categories(dimension: str) -> list[tuple[str, str]]:
+    """The categories of ``dimension`` in the order tables show them: (key, label). For
+    ``ambito`` the keys are the names counted, so the list is empty."""
+    choices: dict[str, list[tuple[str, Any]]] = {
+        "area": [*VulnerabilityArea.choices, (NO_AREA, _("no area recorded"))],
+        "age_band": [(key, key) for key, _low, _high in AGE_BANDS],
+        "sex": list(Sex.choices),
+        "ambito": [],
+        "channel": list(IntakeChannel.choices),
+    }
+    if dimension not in choices:
+        raise ValueError(f"Unknown dimension {dimension!r}.")
+    return [(str(key), str(label)) for key, label in choices[dimension]]
+
+
+def _age_band_expression() -> tuple[Any, SqlCase]:
+    age = ExtractYear("date") - ExtractYear("person__birth_date")
+    whens = []
+    for key, low, high in AGE_BANDS:
+        condition = Q(_age__gte=low) if high is None else Q(_age__gte=low, _age__lte=high)
+        whens.append(When(condition, then=Value(key)))
+    return age, SqlCase(*whens, default=Value(UNKNOWN), output_field=CharField())
+
+
+def intakes_by_month(
+    *, since: dt.date, until: dt.date, dimension: str
+) -> dict[tuple[str, str], int]:
+    """New intakes (accessi / segnalazioni) dated ``since``..``until`` (both included),
+    counted per month (``"YYYY-MM"``) and per category of ``dimension``: ``area`` (the
+    person's vulnerability areas; a person with two areas counts in both, one with none
+    under ``"none"``), ``age_band`` (``AGE_BANDS``, age from the year of birth at the
+    intake), ``sex`` (``F``/``M``), ``ambito`` (its name) or ``channel``. A missing value
+    is ``"unknown"``. One query; counts only."""
+    if dimension not in OBSERVATORY_DIMENSIONS:
+        raise ValueError(f"Unknown dimension {dimension!r}.")
+    qs = Intake.objects.filter(date__gte=since, date__lte=until).annotate(_month=TruncMonth("date"))
+    if dimension == "age_band":
+        age, band = _age_band_expression()
+        qs = qs.annotate(_age=age).annotate(_key=band)
+        key = "_key"
+    else:
+        key = {
+            "area": "person__areas__area",
+            "sex": "person__sex",
+            "ambito": "ambito__name",
+            "channel": "channel",
+        }[dimension]
+    rows = qs.order_by().values("_month", key).annotate(_n=Count("id", distinct=True))
+    counts: dict[tuple[str, str], int] = {}
+    for row in rows:
+        month = row["_month"]
+        label = row[key] or (NO_AREA if dimension == "area" and row[key] is None else UNKNOWN)
+        cell = (f"{month.year:04d}-{month.month:02d}", str(label))
+        counts[cell] = counts.get(cell, 0) + int(row["_n"])
+    return counts
+
+
+def quarters(since: dt.date, until: dt.date) -> list[tuple[str, dt.date, dt.date]]:
+    """The calendar quarters that meet ``since``..``until``: (``"YYYY-Qn"``, first day,
+    last day)."""
+    result = []
+    year, quarter = since.year, (since.month - 1) // 3
+    while dt.date(year, quarter * 3 + 1, 1) <= until:
+        first = dt.date(year, quarter * 3 + 1, 1)
+        next_first = dt.date(year + (quarter == 3), (quarter + 1) % 4 * 3 + 1, 1)
+        result.append((f"{year}-Q{quarter + 1}", first, next_first - dt.timedelta(days=1)))
+        year, quarter = (year + 1, 0) if quarter == 3 else (year, quarter + 1)
+    return result
+
+
+def isolation_risk(*, since: dt.date, until: dt.date) -> dict[tuple[str, str], int]:
+    """People assessed with the LSNS-6 in each quarter meeting ``since``..``until``,
+    counted by their latest LSNS-6 of the quarter: ``"at_risk"`` (total below 12, risk
+    of social isolation) or ``"not_at_risk"``. Keys are (``"YYYY-Qn"``, status). One
+    query per quarter (the number of quarters, never the number of people); counts only."""
+    counts: dict[tuple[str, str], int] = {}
+    for label, first, last in quarters(since, until):
+        first, last = max(first, since), min(last, until)
+        in_quarter = Assessment.objects.filter(
+            kind=AssessmentKind.LSNS6, date__gte=first, date__lte=last
+        )
+        later = in_quarter.filter(person=OuterRef("person")).filter(
+            Q(date__gt=OuterRef("date")) | Q(date=OuterRef("date"), id__gt=OuterRef("id"))
+        )
+        rows = (
+            in_quarter.filter(~Exists(later))
+            .annotate(
+                _status=SqlCase(
+                    When(total__lt=LSNS6_ISOLATION_BELOW, then=Value(AT_RISK)),
+                    default=Value(NOT_AT_RISK),
+                    output_field=CharField(),
+                )
+            )
+            .order_by()
+            .values("_status")
+            .annotate(_n=Count("person", distinct=True))
+        )
+        found = {row["_status"]: int(row["_n"]) for row in rows}
+        for status in (AT_RISK, NOT_AT_RISK):
+            counts[(label, status)] = found.get(status, 0)
+    return counts

@@ -47,6 +47,12 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         _("Run labs"),
         frozenset({Role.FACILITATOR, Role.AMBITO_ADMIN, Role.NETWORK_ADMIN}),
     ),
+    NavItem("research:survey_list", _("Surveys"), frozenset({Role.RESEARCHER})),
+    NavItem(
+        "research:observatory",
+        _("Observatory"),
+        frozenset({Role.RESEARCHER, Role.AMBITO_ADMIN, Role.NETWORK_ADMIN}),
+    ),
     NavItem("labs:referred_needs", _("Needs from the labs"), frozenset({Role.COORDINATOR})),
     NavItem("beneficiaries:referral_inbox", _("Referrals"), frozenset({Role.COORDINATOR})),
     NavItem("beneficiaries:case_import", _("Import cases"), frozenset({Role.COORDINATOR})),

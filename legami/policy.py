@@ -691,6 +691,11 @@ RULES: dict[str, dict[Action, Rule]] = {
     # (research.services.responses): no rule here, no account needed. Responses are read
     # by the survey's researcher; anonymous ones hold nothing that names a person.
     # Researchers have no rule on beneficiaries: they never reach a person's record.
+    # The vulnerability observatory: counts drawn from case files, small cells
+    # suppressed (research.observatory), for researchers and policy makers.
+    "research.observatory": {
+        Action.READ: roles(Role.RESEARCHER, Role.AMBITO_ADMIN, Role.NETWORK_ADMIN),
+    },
     "research.pathway": {
         Action.LIST: roles(Role.RESEARCHER, Role.NETWORK_ADMIN),
         Action.READ: roles(Role.RESEARCHER, Role.NETWORK_ADMIN),

@@ -14,7 +14,23 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Case as SqlCase
+from django.db.models import (
+    CharField,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import TruncDate, TruncQuarter
 from django.utils import timezone
 
 from beneficiaries.models import Assessment, AssessmentKind, Person
@@ -341,3 +357,63 @@ def reminders_for(*, user: Any) -> QuerySet[Reminder]:
 def pacts_of_person(*, user: Any, person: Person) -> QuerySet[Pact]:
     """The pacts of a person's file, for the pacts tab of the person page."""
     return pact_list(user=user, filters={"person": person}).order_by("-created_at", "-id")
+
+
+# --- The vulnerability observatory (research) -------------------------------------------
+
+# Days from the intake of the pact's case to the pact's signature: (key, up to days or None).
+INTAKE_TO_PACT_BANDS: tuple[tuple[str, int | None], ...] = (
+    ("0-30", 30),
+    ("31-90", 90),
+    ("91-180", 180),
+    ("181+", None),
+)
+_SIGNED_STATUSES = (
+    PactStatus.SIGNED,
+    PactStatus.ACTIVE,
+    PactStatus.IN_REVIEW,
+    PactStatus.COMPLETED,
+)
+
+
+def intake_to_pact(*, since: dt.date, until: dt.date) -> dict[tuple[str, str], int]:
+    """Pacts signed ``since``..``until`` (the day the last signatory signed, in local
+    time) whose case came from an intake, counted per quarter of signature
+    (``"YYYY-Qn"``) and per band of days from the intake to the signature
+    (``INTAKE_TO_PACT_BANDS``). One query; counts only: no pact, case or person leaves
+    this function."""
+    last_signature = Subquery(
+        Signatory.objects.filter(pact=OuterRef("pk"), signed_at__isnull=False)
+        .order_by("-signed_at")
+        .values("signed_at")[:1]
+    )
+    whens = [
+        When(_wait__lte=dt.timedelta(days=days), then=Value(key))
+        for key, days in INTAKE_TO_PACT_BANDS
+        if days is not None
+    ]
+    rows = (
+        Pact.objects.filter(status__in=_SIGNED_STATUSES, case__intake__isnull=False)
+        .annotate(_signed_on=TruncDate(last_signature))
+        .filter(_signed_on__gte=since, _signed_on__lte=until)
+        .annotate(
+            _wait=ExpressionWrapper(
+                F("_signed_on") - F("case__intake__date"), output_field=DurationField()
+            ),
+            _quarter=TruncQuarter("_signed_on"),
+        )
+        .annotate(
+            _band=SqlCase(
+                *whens, default=Value(INTAKE_TO_PACT_BANDS[-1][0]), output_field=CharField()
+            )
+        )
+        .order_by()
+        .values("_quarter", "_band")
+        .annotate(_n=Count("id"))
+    )
+    counts: dict[tuple[str, str], int] = {}
+    for row in rows:
+        quarter = row["_quarter"]
+        label = f"{quarter.year}-Q{(quarter.month - 1) // 3 + 1}"
+        counts[(label, row["_band"])] = counts.get((label, row["_band"]), 0) + int(row["_n"])
+    return counts

@@ -6,22 +6,15 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from research.models import Invitation, InvitationMailKind
 
-# Where the answering page will live until the pages give it a URL name (research:answer).
-ANSWER_PATH = "/ricerca/questionari/rispondi/{token}/"
-
 
 def answer_link(token: str) -> str:
-    try:
-        path = reverse("research:answer", kwargs={"token": token})
-    except NoReverseMatch:
-        path = ANSWER_PATH.format(token=token)
-    return settings.SITE_URL + path
+    return settings.SITE_URL + reverse("research:answer", kwargs={"token": token})
 
 
 def invitation_message(invitation: Invitation, kind: str, token: str) -> EmailMessage:

@@ -1,6 +1,12 @@
 from django.urls import URLPattern, URLResolver
 
+from research.views import answer, builder, observatory, results
+
 app_name = "research"
 
-# Pages of this app are added by its own issue.
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    *builder.urlpatterns,
+    *answer.urlpatterns,
+    *results.urlpatterns,
+    *observatory.urlpatterns,
+]

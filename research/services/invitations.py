@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -184,8 +185,11 @@ def mail_key(invitation_id: int, kind: str, round: int) -> str:
     return f"reminder:{invitation_id}:{round}"
 
 
-def invitation_mail_send(*, invitation_id: int, kind: str, round: int = 0) -> bool:
-    """Send the invitation mail (or the reminder of ``round``) once, with a fresh link.
+def invitation_mail_send(
+    *, invitation_id: int, kind: str, round: int = 0, connection: Any = None
+) -> bool:
+    """Send the invitation mail (or the reminder of ``round``) once, with a fresh link,
+    through ``connection`` (a mail backend; the configured one when None).
 
     The token is made here and goes only into the mail; its hash is stored with the
     mail's key in the same transaction as the sending. Nothing leaves when the mail was
@@ -219,5 +223,7 @@ def invitation_mail_send(*, invitation_id: int, kind: str, round: int = 0) -> bo
         if kind == InvitationMailKind.INVITATION:
             invitation.sent_at = now
             invitation.save(update_fields=["sent_at"])
-        invitation_message(invitation, kind, token).send()
+        message = invitation_message(invitation, kind, token)
+        message.connection = connection
+        message.send()
     return True

@@ -37,7 +37,9 @@ class PathwayFactory(DjangoModelFactory[Pathway]):
 
 
 def researcher(**kwargs: Any) -> Any:
-    """A person holding the researcher role at a university-like organisation."""
+    """A person holding the researcher role at a university-like organisation, who reads
+    the interface in English (as the research tests do)."""
+    kwargs.setdefault("user__language", "en")
     return MembershipFactory(role=Role.RESEARCHER, **kwargs).user
 
 
@@ -98,3 +100,39 @@ def last_token(invitation: Invitation) -> str:
     match = TOKEN_IN_LINK.search(body)
     assert match is not None, body
     return match.group(1)
+
+
+def response_given(
+    survey: Survey,
+    answers: dict[str, Any],
+    *,
+    organisation: Any = None,
+    role: str = "",
+) -> Any:
+    """A response to ``survey`` with ``answers`` (question code → raw value), written as
+    ``response_submit`` writes it (checked by ``answers_clean``) without mail or token:
+    for results tests that need many responses. A named survey gets an invitation (in
+    ``role`` at ``organisation``) and the response's attribution."""
+    from django.utils import timezone
+
+    from research.models import Answer, Response, ResponseAttribution
+    from research.services.responses import answers_clean
+    from research.services.surveys import survey_questions
+
+    cleaned = answers_clean(questions=survey_questions(survey), answers=answers)
+    response = Response.objects.create(survey=survey)
+    Answer.objects.bulk_create(
+        [Answer(response=response, question=c.question, **{c.column: c.value}) for c in cleaned]
+    )
+    if not survey.anonymous:
+        n = Invitation.objects.filter(survey=survey).count()
+        invitation = Invitation.objects.create(
+            survey=survey,
+            email=f"respondent{n}-{response.pk.hex[:8]}@example.org",
+            organisation=organisation,
+            role=role,
+            answered=True,
+            answered_on=timezone.localdate(),
+        )
+        ResponseAttribution.objects.create(response=response, invitation=invitation)
+    return response

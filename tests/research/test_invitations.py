@@ -159,7 +159,8 @@ def test_reminders_go_to_those_who_have_not_answered_once_per_round(owner, surve
         assert tasks.send_invitation_mail.run(invitation.pk, "reminder", 1) is True
         assert tasks.send_invitation_mail.run(invitation.pk, "reminder", 1) is False
     assert sent_to(since=before) == sorted([p["bruno"].email, p["carla"].email])
-    assert all("Reminder" in m.subject for m in mail.outbox[before:])
+    # In each person's language: Italian, the default.
+    assert all("Promemoria" in m.subject for m in mail.outbox[before:])
 
     two_weeks = week_later + dt.timedelta(days=7, minutes=1)
     assert reminders_send(survey=survey, by=owner, now=two_weeks) == 2

@@ -1,1 +1,0 @@
-"""Views of the research app (see ../shared/ARCHITECTURE.md)."""
