@@ -80,7 +80,11 @@ class LabForm(Styled):
         max_length=80,
         help_text=_("Used in the address of the lab's page: lower-case letters, digits, hyphens."),
     )
-    context = forms.ChoiceField(label=_("Context"), choices=LabContext.choices)
+    # Practitioners' labs are made by research pathways (research.services.pathways).
+    context = forms.ChoiceField(
+        label=_("Context"),
+        choices=[c for c in LabContext.choices if c[0] != LabContext.PRACTITIONERS],
+    )
     status = forms.ChoiceField(label=_("Status"), choices=LabStatus.choices)
     ambito = forms.ModelChoiceField(label=_("Ambito"), queryset=Ambito.objects.none())
     comuni = forms.ModelMultipleChoiceField(

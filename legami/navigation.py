@@ -47,7 +47,17 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         _("Run labs"),
         frozenset({Role.FACILITATOR, Role.AMBITO_ADMIN, Role.NETWORK_ADMIN}),
     ),
+    NavItem(
+        "research:pathway_list",
+        _("Research pathways"),
+        frozenset({Role.RESEARCHER, Role.NETWORK_ADMIN}),
+    ),
     NavItem("research:survey_list", _("Surveys"), frozenset({Role.RESEARCHER})),
+    NavItem(
+        "research:finding_list",
+        _("Library"),
+        frozenset({Role.RESEARCHER, Role.COORDINATOR, Role.FACILITATOR, Role.NETWORK_ADMIN}),
+    ),
     NavItem(
         "research:observatory",
         _("Observatory"),

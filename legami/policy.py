@@ -31,6 +31,17 @@ from django.utils import timezone
 from legami.roles import Role
 
 ADMIN_ROLES = frozenset({Role.AMBITO_ADMIN, Role.NETWORK_ADMIN, Role.DPO})
+# The people who work in local welfare, its researchers and its administrators: the
+# audience of Wel(l)fare LAB's pathways and library.
+NETWORK_STAFF = (
+    Role.OPERATOR,
+    Role.COORDINATOR,
+    Role.PARTNER_STAFF,
+    Role.FACILITATOR,
+    Role.RESEARCHER,
+    Role.AMBITO_ADMIN,
+    Role.NETWORK_ADMIN,
+)
 
 
 class Action(enum.StrEnum):
@@ -236,7 +247,8 @@ def _pact_partner(prefix: str) -> Rule:
 
 def _lab_runners(prefix: str) -> Rule:
     """Labs (reached through ``prefix``) the subject runs: as one of its facilitators, as
-    administrator of its ambito, or as network administrator."""
+    administrator of its ambito, or as network administrator. A researcher runs, as a
+    facilitator, only the practitioners' labs that hold a research pathway's workshops."""
 
     def rule(s: Subject) -> Scope:
         if s.has(Role.NETWORK_ADMIN):
@@ -244,6 +256,10 @@ def _lab_runners(prefix: str) -> Rule:
         scopes: list[Q] = []
         if s.has(Role.FACILITATOR):
             scopes.append(Q(**{f"{prefix}facilitators": s.user.pk}))
+        elif s.has(Role.RESEARCHER):
+            scopes.append(
+                Q(**{f"{prefix}facilitators": s.user.pk, f"{prefix}context": "practitioners"})
+            )
         if s.has(Role.AMBITO_ADMIN):
             scopes.append(Q(**{f"{prefix}ambito__in": s.ambiti(Role.AMBITO_ADMIN)}))
         return reduce(or_, scopes) if scopes else False
@@ -524,6 +540,8 @@ RULES: dict[str, dict[Action, Rule]] = {
                 lambda s: s.has(Role.AMBITO_ADMIN),
                 lambda s: Q(ambito__in=s.ambiti(Role.AMBITO_ADMIN)),
             ),
+            # A research pathway's workshop lab (research.services.pathways).
+            when(lambda s: s.has(Role.RESEARCHER), lambda s: Q(context="practitioners")),
         ),
         Action.CHANGE: _lab_runners(""),
     },
@@ -696,11 +714,25 @@ RULES: dict[str, dict[Action, Rule]] = {
     "research.observatory": {
         Action.READ: roles(Role.RESEARCHER, Role.AMBITO_ADMIN, Role.NETWORK_ADMIN),
     },
+    # Pathways are known to the network's practitioners and administrators (their
+    # workshops are public meetings of labs anyway); their lead changes them.
     "research.pathway": {
-        Action.LIST: roles(Role.RESEARCHER, Role.NETWORK_ADMIN),
-        Action.READ: roles(Role.RESEARCHER, Role.NETWORK_ADMIN),
+        Action.LIST: roles(*NETWORK_STAFF),
+        Action.READ: roles(*NETWORK_STAFF),
         Action.CREATE: roles(Role.RESEARCHER),
         Action.CHANGE: when(lambda s: s.has(Role.RESEARCHER), lambda s: Q(lead=s.user.pk)),
+    },
+    # The findings library: read by the network's practitioners, researchers and
+    # administrators; researchers add items; the author or the pathway's lead changes one.
+    # It holds research texts, never a person's record.
+    "research.finding": {
+        Action.LIST: roles(*NETWORK_STAFF),
+        Action.READ: roles(*NETWORK_STAFF),
+        Action.CREATE: roles(Role.RESEARCHER),
+        Action.CHANGE: when(
+            lambda s: s.has(Role.RESEARCHER),
+            lambda s: Q(author=s.user.pk) | Q(pathway__lead=s.user.pk),
+        ),
     },
     "research.survey": {
         Action.LIST: either(

@@ -317,6 +317,9 @@ CIVIC_ANSWER_DAYS = _int("CIVIC_ANSWER_DAYS", 7, minimum=1)
 # --- Wel(l)fare LAB (research) ----------------------------------------------------------------
 # A practitioner who has not answered a survey is reminded at most once in this many days.
 RESEARCH_REMINDER_DAYS = _int("RESEARCH_REMINDER_DAYS", 7, minimum=1)
+# Text-search configuration of the findings library on PostgreSQL ("simple" is used when
+# the server lacks it).
+RESEARCH_SEARCH_CONFIG = env.str("RESEARCH_SEARCH_CONFIG", default="italian")
 
 # --- Mail ---------------------------------------------------------------------------------
 

@@ -12,6 +12,12 @@ seven and gets six responses: enough for the totals, while any breakdown by role
 organisation falls under five and the results page shows its small-cell suppression
 ("<5") — which the demo shows on purpose.
 
+The pathway has three phases (exploration, fieldwork, restitution), practitioners taking
+part, and its workshops through labs' machinery: a training session held two weeks ago
+(sign-ups, attendance, minutes, a handout in the library) and a workshop ahead with seats
+taken. The findings library holds the pathway's programme (a document), a field note,
+a report and the training's handout, tagged by theme.
+
 Everything goes through the services. Answering needs an invitation link's token, which
 ``invitation_mail_send`` makes and puts only into the mail (its hash is stored): the
 step sends the mails of the invitations it answers itself, at once, into a mailbox of
@@ -37,12 +43,17 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from labs.models import Meeting
+from labs.services import registration_create
+from labs.services.meetings import attendance_mark, meeting_close
 from legami.demo import DEMO_EMAIL_DOMAIN, DemoStep
-from legami.models import User
+from legami.models import Ambito, User
 from legami.roles import Role
 from partners.models import Organisation
 from research.mails import answer_link
 from research.models import (
+    Finding,
+    FindingKind,
     Invitation,
     InvitationMailKind,
     Pathway,
@@ -51,18 +62,23 @@ from research.models import (
     Section,
     Survey,
     SurveyStatus,
+    WorkshopKind,
 )
 from research.services import (
+    finding_create,
     invitation_mail_send,
     invitations_send,
     option_add,
     pathway_create,
+    phase_add,
     question_add,
     response_submit,
     section_add,
     section_change,
     survey_create,
     survey_open,
+    themes_from_text,
+    workshop_create,
 )
 from research.services.tokens import new_token
 
@@ -78,6 +94,52 @@ SOCIAL_SERVICES = (
 PATHWAY_TITLE = "Nuove vulnerabilità e culture professionali"
 PATHWAY_THEME = "Come cambiano i bisogni delle persone e il lavoro di chi le accompagna"
 SURVEY_TITLE = "Nuove vulnerabilità: lo sguardo di chi lavora nei servizi"
+PATHWAY_DESCRIPTION = (
+    "Un percorso di ricerca-azione con i servizi sociali dei tre ambiti: quali fragilità "
+    "nuove arrivano ai servizi (solitudine, lavoro povero, giovani fuori da tutto) e come "
+    "cambia il modo di lavorare di chi le accoglie."
+)
+# Phases: title, start and end (days from today), description.
+PHASES = (
+    ("Esplorazione", -60, -15, "Interviste ai servizi e lettura dei dati delle prese in carico."),
+    ("Lavoro sul campo", -14, 120, "Questionario, formazione e laboratori tra servizi."),
+    ("Restituzione", 121, 240, "Rapporto finale e incontri pubblici nei tre ambiti."),
+)
+HANDOUT = (
+    "La scala LSNS-6 misura la rete sociale con sei domande su familiari e amici: quante "
+    "persone si vedono o si sentono almeno una volta al mese, a quante si può parlare di "
+    "cose personali, a quante si può chiedere aiuto. Un punteggio sotto 12 indica rischio "
+    "di isolamento. Nei colloqui conviene porla dopo avere conosciuto la persona."
+)
+# The library: kind, title, summary, text, themes.
+LIBRARY = (
+    (
+        FindingKind.DOCUMENT,
+        "Programma del percorso",
+        "Obiettivi, fasi, servizi coinvolti e metodo della ricerca-azione.",
+        "Il percorso coinvolge i servizi sociali degli ambiti di Cremona, Crema e "
+        "Casalmaggiore. Obiettivo: riconoscere le nuove vulnerabilità delle famiglie e "
+        "ripensare insieme le pratiche professionali.",
+        "metodo, culture professionali",
+    ),
+    (
+        FindingKind.NOTE,
+        "Nota di campo: lo sportello del lunedì",
+        "Chi arriva allo sportello sociale e che cosa chiede, in quattro settimane.",
+        "Molte richieste arrivano da famiglie con lavoro ma reddito insufficiente; cresce "
+        "il numero di anziani soli che chiedono compagnia più che servizi.",
+        "lavoro povero, solitudine",
+    ),
+    (
+        FindingKind.REPORT,
+        "Rapporto intermedio: le vulnerabilità viste dai servizi",
+        "Prime evidenze dalle interviste e dal questionario agli operatori.",
+        "Gli operatori descrivono vulnerabilità meno visibili: giovani che non studiano "
+        "né lavorano, famiglie monoreddito, persone sole dopo un lutto. Emergono la "
+        "necessità di lavorare in rete e di tempi per il lavoro di comunità.",
+        "giovani, solitudine, culture professionali",
+    ),
+)
 SURVEY_DESCRIPTION = (
     "Un questionario breve (circa dieci minuti) per chi lavora nei servizi sociali e nelle "
     "cooperative della rete: quali fragilità incontrate, quanto vi sentite preparati, come "
@@ -241,14 +303,123 @@ def _pathway_ensure(researcher: User) -> tuple[Pathway, bool]:
     services = Organisation.objects.filter(slug__in=SOCIAL_SERVICES)
     if services.count() != len(SOCIAL_SERVICES):
         raise LookupError("The ambiti's social services are missing (the partners step).")
+    today = timezone.localdate()
     pathway = pathway_create(
         by=researcher,
         title=PATHWAY_TITLE,
         theme=PATHWAY_THEME,
+        description=PATHWAY_DESCRIPTION,
+        ambito=Ambito.objects.get(code="cremona"),
         organisations=services,
-        starts_on=timezone.localdate(),
+        practitioners=_practitioners(),
+        starts_on=today - dt.timedelta(days=60),
+        ends_on=today + dt.timedelta(days=240),
     )
+    for title, start, end, description in PHASES:
+        phase_add(
+            pathway=pathway,
+            by=researcher,
+            title=title,
+            starts_on=today + dt.timedelta(days=start),
+            ends_on=today + dt.timedelta(days=end),
+            description=description,
+        )
     return pathway, True
+
+
+def _practitioners() -> list[User]:
+    """The ambiti's operators and coordinators who take part (the earlier steps' logins)."""
+    return list(
+        User.objects.filter(
+            memberships__organisation__slug__in=SOCIAL_SERVICES,
+            memberships__role__in=[Role.OPERATOR, Role.COORDINATOR],
+        ).distinct()
+    )
+
+
+def _at(days: int, hour: int) -> dt.datetime:
+    day = timezone.localdate() + dt.timedelta(days=days)
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, 0)))
+
+
+def _workshops_ensure(pathway: Pathway, researcher: User) -> int:
+    """A training session held two weeks ago (attendance, minutes, its handout) and a
+    workshop ahead, with the pathway's practitioners signed up; returns how many were
+    made (none when the pathway has workshops already)."""
+    if pathway.workshops.exists():
+        return 0
+    place = {
+        "place": "Sala conferenze di Azienda Sociale Cremonese",
+        "address": "Via Belgiardino 2",
+        "accessibility": "Accesso senza gradini, ascensore, anello a induzione.",
+    }
+    people = _practitioners()
+    training = workshop_create(
+        pathway=pathway,
+        by=researcher,
+        kind=WorkshopKind.TRAINING,
+        title="Formazione: leggere la solitudine con la scala LSNS-6",
+        starts_at=_at(7, 9),
+        ends_at=_at(7, 13),
+        capacity=25,
+        agenda="La rete sociale e la solitudine; la scala LSNS-6 passo per passo; casi.",
+        **place,
+    )
+    registrations = [
+        registration_create(meeting=training.meeting, user=person) for person in people
+    ]
+    # Held two weeks ago (a new meeting must start in the future: see labs' demo step).
+    Meeting.objects.filter(pk=training.meeting.pk).update(
+        starts_at=_at(-14, 9), ends_at=_at(-14, 13)
+    )
+    training.meeting.refresh_from_db()
+    for index, registration in enumerate(registrations):
+        attendance_mark(registration=registration, attended=index != 1, actor=researcher)
+    meeting_close(
+        meeting=training.meeting,
+        actor=researcher,
+        summary="Mattinata di formazione: la scala LSNS-6 provata su tre casi anonimi.",
+    )
+    finding_create(
+        by=researcher,
+        kind=FindingKind.MATERIAL,
+        title="Dispensa: la scala LSNS-6 nei colloqui",
+        summary="Le sei domande, come porle, come leggere il punteggio (sotto 12: rischio).",
+        body=HANDOUT,
+        themes=themes_from_text("solitudine, strumenti di valutazione"),
+        workshop=training,
+    )
+    workshop = workshop_create(
+        pathway=pathway,
+        by=researcher,
+        kind=WorkshopKind.WORKSHOP,
+        title="Laboratorio: che cosa ci dicono le risposte al questionario",
+        starts_at=_at(21, 14),
+        ends_at=_at(21, 17),
+        capacity=20,
+        agenda="I primi risultati del questionario; gruppi misti tra servizi; proposte.",
+        **place,
+    )
+    for person in people[:3]:
+        registration_create(meeting=workshop.meeting, user=person)
+    return 2
+
+
+def _library_ensure(pathway: Pathway, researcher: User) -> int:
+    """The pathway's programme, a field note and a report (none when already there)."""
+    if Finding.objects.filter(pathway=pathway, kind=FindingKind.DOCUMENT).exists():
+        return 0
+    for kind, title, summary, body, themes in LIBRARY:
+        finding_create(
+            by=researcher,
+            kind=kind,
+            title=title,
+            summary=summary,
+            body=body,
+            themes=themes_from_text(themes),
+            pathway=pathway,
+        )
+    return len(LIBRARY)
 
 
 def _survey_build(survey: Survey, researcher: User) -> None:
@@ -376,6 +547,12 @@ def seed(*, password: str) -> DemoStep:
         step.summary.append(
             gettext("surveys: %(created)d created, %(unchanged)d unchanged")
             % {"created": int(survey_created), "unchanged": int(not survey_created)}
+        )
+        workshops = _workshops_ensure(pathway, researcher)
+        items = _library_ensure(pathway, researcher)
+        step.summary.append(
+            gettext("workshops: %(workshops)d created; library items: %(items)d created")
+            % {"workshops": workshops, "items": items}
         )
         invited = _invite(survey, researcher)
         answered = _answer(survey)

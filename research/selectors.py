@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 
+from labs.models import Meeting
 from legami.policy import Action, require, visible_to
-from research.models import Invitation, Survey
+from research.models import Finding, Invitation, Pathway, Survey, Workshop
+from research.search import search
 
 
 def survey_list(*, user: Any) -> QuerySet[Survey]:
@@ -65,3 +67,93 @@ def response_rate(*, user: Any, survey: Survey) -> list[OrganisationRate]:
         for row in rows
     ]
     return sorted(rates, key=lambda r: (r.organisation_id is None, r.organisation))
+
+
+# --- Pathways ---------------------------------------------------------------------------------
+
+
+def pathway_list(*, user: Any) -> QuerySet[Pathway]:
+    """The pathways ``user`` may see, with their lead and counts of what they hold."""
+    return (
+        visible_to(user, Pathway, Action.LIST)
+        .select_related("lead", "ambito")
+        .annotate(
+            n_workshops=Count("workshops", distinct=True),
+            n_surveys=Count("surveys", distinct=True),
+            n_findings=Count("findings", distinct=True),
+        )
+        .order_by(F("starts_on").desc(nulls_last=True), "title")
+    )
+
+
+def pathway_detail(*, user: Any, pk: int) -> Pathway:
+    """One pathway with everything its page shows, in a fixed number of queries
+    (Pathway.DoesNotExist when ``user`` may not read it)."""
+    return (
+        visible_to(user, Pathway, Action.READ)
+        .select_related("lead", "ambito", "lab")
+        .prefetch_related(
+            "phases",
+            "organisations",
+            "practitioners",
+            Prefetch(
+                "workshops",
+                queryset=Workshop.objects.select_related("meeting__lab").order_by(
+                    "meeting__starts_at"
+                ),
+            ),
+            Prefetch(
+                "findings",
+                queryset=Finding.objects.select_related("workshop__meeting").prefetch_related(
+                    "themes"
+                ),
+            ),
+        )
+        .get(pk=pk)
+    )
+
+
+def pathway_surveys(*, user: Any, pathway: Pathway) -> QuerySet[Survey]:
+    """The pathway's surveys that ``user`` may see."""
+    return survey_list(user=user).filter(pathway=pathway)
+
+
+def workshop_meetings(*, user: Any, pathway: Pathway) -> QuerySet[Meeting]:
+    """The pathway's workshops as labs meetings ``user`` may see (labs' own rule)."""
+    return visible_to(user, Meeting, Action.LIST).filter(workshop__pathway=pathway)
+
+
+# --- The findings library ---------------------------------------------------------------------
+
+
+def finding_list(
+    *,
+    user: Any,
+    text: str = "",
+    theme: int | None = None,
+    pathway: int | None = None,
+    kind: str = "",
+) -> QuerySet[Finding]:
+    """The library items ``user`` may read, filtered and searched (best match first
+    when searching, newest first otherwise)."""
+    items = (
+        visible_to(user, Finding, Action.LIST)
+        .select_related("pathway", "author", "workshop__meeting")
+        .prefetch_related("themes")
+    )
+    if theme:
+        items = items.filter(themes=theme)
+    if pathway:
+        items = items.filter(pathway=pathway)
+    if kind:
+        items = items.filter(kind=kind)
+    return search(items, text)
+
+
+def finding_detail(*, user: Any, public_id: Any) -> Finding:
+    return (
+        visible_to(user, Finding, Action.READ)
+        .select_related("pathway", "author", "workshop__meeting")
+        .prefetch_related("themes")
+        .get(public_id=public_id)
+    )

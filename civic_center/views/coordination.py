@@ -111,7 +111,10 @@ def board(request: HttpRequest) -> HttpResponse:
             coverage=[(row.comune, who.get(row.comune_id, [])) for row in heat],
             gaps=selectors_board.gaps(heat, covered),
         )
-    return render(request, "civic_center/coord_board.html", context)
+    # A filter value that is not one of the choices (an edited address) is a bad request,
+    # answered with the form's error rather than a board for something else.
+    status = 400 if form.errors and request.GET else 200
+    return render(request, "civic_center/coord_board.html", context, status=status)
 
 
 def market(request: HttpRequest) -> HttpResponse:

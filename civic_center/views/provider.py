@@ -303,20 +303,45 @@ def offer_edit(request: HttpRequest, public_id: Any) -> HttpResponse:
     return _offer_form_page(request, offer)
 
 
-def _offer_action(request: HttpRequest, public_id: Any, call: Any, done: str) -> HttpResponse:
-    offer = offer_or_404(request, public_id)
+def _action(
+    request: HttpRequest,
+    public_id: Any,
+    *,
+    fetch: Any,
+    name: str,
+    call: Any,
+    template: str,
+    context: Any,
+    done: str,
+) -> HttpResponse:
+    """A button on an offer's or a group's page: the service ``call`` on the record
+    (``name`` is its keyword); a refusal re-renders the page with the reason (400)."""
+    record = fetch(request, public_id)
     try:
-        call(offer=offer, by=request.user)
+        call(**{name: record}, by=request.user)
     except ValidationError as exc:
-        offer = offer_or_404(request, public_id)
+        record = fetch(request, public_id)
         return render(
             request,
-            "civic_center/provider_offer_detail.html",
-            offer_context(request, offer, action_error=error_text(exc)),
+            template,
+            context(request, record, action_error=error_text(exc)),
             status=400,
         )
     messages.success(request, done)
-    return redirect(offer.get_absolute_url())
+    return redirect(record.get_absolute_url())
+
+
+def _offer_action(request: HttpRequest, public_id: Any, call: Any, done: str) -> HttpResponse:
+    return _action(
+        request,
+        public_id,
+        fetch=offer_or_404,
+        name="offer",
+        call=call,
+        template="civic_center/provider_offer_detail.html",
+        context=offer_context,
+        done=done,
+    )
 
 
 @login_required
@@ -377,7 +402,8 @@ def market_demand(request: HttpRequest) -> HttpResponse:
     template = "civic_center/provider_market_demand.html"
     if is_htmx(request):
         template += "#results"
-    return render(request, template, context)
+    # A filter value that is not one of the choices is a bad request (shown on the form).
+    return render(request, template, context, status=400 if form.errors else 200)
 
 
 def _query_without_page(request: HttpRequest) -> str:
@@ -480,19 +506,16 @@ def agreement_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
 
 
 def _agreement_action(request: HttpRequest, public_id: Any, call: Any, done: str) -> HttpResponse:
-    agreement = agreement_or_404(request, public_id)
-    try:
-        call(agreement=agreement, by=request.user)
-    except ValidationError as exc:
-        agreement = agreement_or_404(request, public_id)
-        return render(
-            request,
-            "civic_center/provider_agreement_detail.html",
-            agreement_context(request, agreement, action_error=error_text(exc)),
-            status=400,
-        )
-    messages.success(request, done)
-    return redirect(agreement.get_absolute_url())
+    return _action(
+        request,
+        public_id,
+        fetch=agreement_or_404,
+        name="agreement",
+        call=call,
+        template="civic_center/provider_agreement_detail.html",
+        context=agreement_context,
+        done=done,
+    )
 
 
 @login_required

@@ -20,6 +20,8 @@ class LabContext(models.TextChoices):
     TOWN = "town", _("town")
     WORKPLACE = "workplace", _("workplace")
     SCHOOL = "school", _("school")
+    # The workshops of a Wel(l)fare LAB research pathway (research.Pathway.lab).
+    PRACTITIONERS = "practitioners", _("practitioners (Wel(l)fare LAB)")
 
 
 class LabStatus(models.TextChoices):

@@ -133,10 +133,14 @@ def _check_lab(values: dict[str, Any], *, lab: Lab | None = None) -> None:
         errors["facilitators"] = _("Name at least one facilitator.")
     else:
         today = timezone.localdate()
+        # A research pathway's workshops are run by its researchers.
+        runner_roles = [Role.FACILITATOR]
+        if values.get("context") == LabContext.PRACTITIONERS:
+            runner_roles.append(Role.RESEARCHER)
         holders = set(
             Membership.objects.filter(
                 user__in=facilitators,
-                role=Role.FACILITATOR,
+                role__in=runner_roles,
                 start_date__lte=today,
                 organisation__is_active=True,
             )
@@ -170,7 +174,11 @@ def lab_create(
     """Start a lab in an ambito (a facilitator anywhere, an ambito administrator in
     their ambiti, a network administrator anywhere). A facilitator who creates a lab is
     one of its facilitators, so that they can run it."""
-    require(actor, Action.CREATE, Lab(ambito=ambito) if isinstance(ambito, Ambito) else Lab)
+    require(
+        actor,
+        Action.CREATE,
+        Lab(ambito=ambito, context=context) if isinstance(ambito, Ambito) else Lab,
+    )
     facilitators = list(facilitators)
     subject = subject_for(actor)
     runs_as_admin = subject.has(Role.NETWORK_ADMIN) or (
@@ -216,7 +224,7 @@ def lab_update(*, lab: Lab, actor: Any, **values: Any) -> Lab:
     if unknown:
         raise ValueError(f"lab_update cannot change {sorted(unknown)}")
     if "ambito" in values and values["ambito"] != lab.ambito:
-        require(actor, Action.CREATE, Lab(ambito=values["ambito"]))
+        require(actor, Action.CREATE, Lab(ambito=values["ambito"], context=lab.context))
     with transaction.atomic():
         lab = Lab.objects.select_for_update().get(pk=lab.pk)
         current: dict[str, Any] = {name: getattr(lab, name) for name in LAB_FIELDS}

@@ -15,6 +15,7 @@ row it gets back; without JavaScript the same form posts and the page comes back
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import messages
@@ -40,12 +41,12 @@ from labs.forms_facilitate import (
     NeedRowFormSet,
     active_organisations,
 )
-from labs.models import ACTIVE_STATUSES, Lab, Meeting, MeetingStatus, Registration
+from labs.models import ACTIVE_STATUSES, Lab, LabContext, Meeting, MeetingStatus, Registration
 from labs.models import RegistrationStatus as R
 from labs.services import meetings as services
 from legami.audit import audit_read
 from legami.models import Ambito
-from legami.policy import Action, scope, subject_for, visible_to
+from legami.policy import Action, allowed, scope, subject_for, visible_to
 from legami.roles import Role
 
 REGISTRATIONS_PURPOSE = "registrations list"
@@ -110,12 +111,32 @@ def ambiti_for(user: Any, lab: Lab | None = None) -> QuerySet[Ambito]:
     return ambiti.order_by("name")
 
 
+def may_start_lab(user: Any, ambiti: Iterable[Ambito] | None = None) -> bool:
+    """Whether ``user`` may start a community lab (practitioners' labs are made by
+    research pathways): the policy is asked about such a lab in each ambito the person
+    could choose."""
+    return any(
+        allowed(user, Action.CREATE, Lab(context=LabContext.TOWN, ambito=ambito))
+        for ambito in (ambiti_for(user) if ambiti is None else ambiti)
+    )
+
+
 def log_registrations_read(meeting: Meeting) -> None:
     audit_read(objs=[meeting], action="view", purpose=REGISTRATIONS_PURPOSE)
 
 
 def to_manage() -> HttpResponse:
     return redirect("labs:manage")
+
+
+def to_pathway(lab: Lab) -> HttpResponse:
+    """A practitioners' lab belongs to a research pathway (``Lab.pathway``, the reverse
+    of research's link): it is changed, and its workshops planned, from the pathway's
+    page, which makes each meeting a workshop of the pathway."""
+    pathway = getattr(lab, "pathway", None)
+    if pathway is None:
+        raise Http404(gettext("No such lab, or you do not run it."))
+    return redirect(pathway.get_absolute_url())
 
 
 # --- The labs I run -----------------------------------------------------------------------
@@ -134,7 +155,8 @@ def manage(request: HttpRequest) -> HttpResponse:
     )
     labs = (
         visible_to(request.user, Lab, Action.CHANGE)
-        .select_related("ambito")
+        # "pathway": the research pathway of a practitioners' lab (research's reverse link).
+        .select_related("ambito", "pathway")
         .prefetch_related(Prefetch("meetings", queryset=open_meetings, to_attr="open_meetings"))
         .order_by("title")
     )
@@ -144,7 +166,7 @@ def manage(request: HttpRequest) -> HttpResponse:
         {
             "labs": labs,
             "now": now,
-            "can_create": scope(request.user, Action.CREATE, Lab) is not False,
+            "can_create": may_start_lab(request.user),
         },
     )
 
@@ -168,9 +190,9 @@ def _lab_values(form: LabForm) -> dict[str, Any]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def lab_create(request: HttpRequest) -> HttpResponse:
-    if scope(request.user, Action.CREATE, Lab) is False:
-        raise PermissionDenied
     ambiti = ambiti_for(request.user)
+    if not may_start_lab(request.user, ambiti):
+        raise PermissionDenied
     initial: dict[str, Any] = {"status": "planned"}
     if subject_for(request.user).has(Role.FACILITATOR):
         initial["facilitators"] = [request.user.pk]
@@ -196,6 +218,8 @@ def lab_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def lab_edit(request: HttpRequest, slug: str) -> HttpResponse:
     lab = lab_or_404(request, slug)
+    if lab.context == LabContext.PRACTITIONERS:
+        return to_pathway(lab)
     initial = {
         "title": lab.title,
         "slug": lab.slug,
@@ -234,6 +258,8 @@ def lab_edit(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def meeting_create(request: HttpRequest, slug: str) -> HttpResponse:
     lab = lab_or_404(request, slug)
+    if lab.context == LabContext.PRACTITIONERS:
+        return to_pathway(lab)
     form = MeetingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

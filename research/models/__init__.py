@@ -1,9 +1,11 @@
-"""Wel(l)fare LAB: research pathways (``pathway``), practitioners' surveys and what they
+"""Wel(l)fare LAB: research pathways with phases and workshops (``pathway``), the
+findings library (``finding``), practitioners' surveys and what they
 ask (``survey``), invitations with their mails (``invitation``), and the responses,
 which in anonymous mode lead back to nobody (``response``)."""
 
+from research.models.finding import Finding, FindingKind, Theme
 from research.models.invitation import Invitation, InvitationMail, InvitationMailKind
-from research.models.pathway import Pathway
+from research.models.pathway import Pathway, Phase, Workshop, WorkshopKind
 from research.models.response import Answer, Response, ResponseAttribution
 from research.models.survey import (
     CHOICE_KINDS,
@@ -29,6 +31,12 @@ __all__ = [
     "InvitationMailKind",
     "Option",
     "Pathway",
+    "Phase",
+    "Finding",
+    "FindingKind",
+    "Theme",
+    "Workshop",
+    "WorkshopKind",
     "Question",
     "QuestionKind",
     "Response",

@@ -1,13 +1,29 @@
-"""Every change of the Wel(l)fare LAB's state: pathways (``pathways``), surveys and their
+"""Every change of the Wel(l)fare LAB's state: pathways, phases and workshops
+(``pathways``), the findings library (``findings``), surveys and their
 builder (``surveys``), invitations and reminders (``invitations``), answering
 (``responses``)."""
 
+from research.services.findings import (
+    finding_create,
+    finding_delete,
+    finding_update,
+    themes_from_text,
+)
 from research.services.invitations import (
     invitation_mail_send,
     invitations_send,
     reminders_send,
 )
-from research.services.pathways import pathway_create
+from research.services.pathways import (
+    current_phase,
+    pathway_create,
+    pathway_update,
+    phase_add,
+    phase_change,
+    phase_delete,
+    workshop_create,
+    workshop_set_kind,
+)
 from research.services.responses import (
     answers_clean,
     invitation_from_token,
@@ -48,7 +64,18 @@ __all__ = [
     "option_change",
     "option_delete",
     "option_reorder",
+    "current_phase",
+    "finding_create",
+    "finding_delete",
+    "finding_update",
     "pathway_create",
+    "pathway_update",
+    "phase_add",
+    "phase_change",
+    "phase_delete",
+    "themes_from_text",
+    "workshop_create",
+    "workshop_set_kind",
     "question_add",
     "question_change",
     "question_delete",

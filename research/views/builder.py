@@ -319,6 +319,42 @@ def section_delete(request: HttpRequest, pk: int, section_id: int) -> HttpRespon
     return to_builder(survey)
 
 
+def moved(ids: list[int], pk: int, direction: str) -> list[int] | None:
+    """``ids`` with ``pk`` one place up or down (None: it cannot move that way)."""
+    at = ids.index(pk)
+    to = at - 1 if direction == "up" else at + 1
+    if direction not in ("up", "down") or not 0 <= to < len(ids):
+        return None
+    ids = list(ids)
+    ids[at], ids[to] = ids[to], ids[at]
+    return ids
+
+
+def _direction(request: HttpRequest) -> str:
+    direction = request.POST.get("direction", "")
+    return direction if direction in ("up", "down") else ""
+
+
+@never_cache
+@login_required
+@require_POST
+def section_move(request: HttpRequest, pk: int, section_id: int) -> HttpResponse:
+    """Move a section one place up or down (a form button; works without JavaScript)."""
+    survey = survey_or_404(request, pk)
+    section = section_or_404(survey, section_id)
+    ids = list(survey.sections.order_by("order", "pk").values_list("pk", flat=True))
+    order = moved(ids, section.pk, _direction(request))
+    if order is None:
+        error = gettext("This section cannot move that way.")
+        return builder_page(request, survey, status=400, action_errors=[error])
+    try:
+        services.section_reorder(survey=survey, by=me(request), section_ids=order)
+    except ValidationError as exc:
+        return builder_page(request, survey, status=400, action_errors=messages_of(exc))
+    messages.success(request, gettext("Section moved."))
+    return to_builder(survey)
+
+
 # --- Questions ----------------------------------------------------------------------------
 
 OPTION_FIELDS = {"label": "options"}
@@ -407,6 +443,32 @@ def question_add(request: HttpRequest, pk: int, section_id: int) -> HttpResponse
             messages.success(request, gettext("Question added."))
             return to_builder(survey)
     return _question_form_page(request, survey, form, section=section)
+
+
+@never_cache
+@login_required
+@require_POST
+def question_move(request: HttpRequest, pk: int, question_id: int) -> HttpResponse:
+    """Move a question one place up or down within its section. A condition left
+    pointing at a later question is shown among the problems that keep the survey
+    from opening."""
+    survey = survey_or_404(request, pk)
+    question = question_or_404(survey, question_id)
+    ids = list(
+        Question.objects.filter(section=question.section)
+        .order_by("order", "pk")
+        .values_list("pk", flat=True)
+    )
+    order = moved(ids, question.pk, _direction(request))
+    if order is None:
+        error = gettext("This question cannot move that way.")
+        return builder_page(request, survey, status=400, action_errors=[error])
+    try:
+        services.question_reorder(section=question.section, by=me(request), question_ids=order)
+    except ValidationError as exc:
+        return builder_page(request, survey, status=400, action_errors=messages_of(exc))
+    messages.success(request, gettext("Question moved."))
+    return to_builder(survey)
 
 
 @never_cache
@@ -572,7 +634,9 @@ urlpatterns: list[URLPattern] = [
     path(S + "sezioni/nuova/", section_add, name="section_add"),
     path(S + "sezioni/<int:section_id>/", section_edit, name="section_edit"),
     path(S + "sezioni/<int:section_id>/elimina/", section_delete, name="section_delete"),
+    path(S + "sezioni/<int:section_id>/sposta/", section_move, name="section_move"),
     path(S + "sezioni/<int:section_id>/domande/nuova/", question_add, name="question_add"),
     path(S + "domande/<int:question_id>/", question_edit, name="question_edit"),
     path(S + "domande/<int:question_id>/elimina/", question_delete, name="question_delete"),
+    path(S + "domande/<int:question_id>/sposta/", question_move, name="question_move"),
 ]

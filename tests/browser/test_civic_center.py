@@ -22,6 +22,7 @@ from playwright.sync_api import Page, expect
 
 from civic_center.models import Agreement, AgreementStatus, Demand, DemandStatus, Offer
 from legami.roles import Role
+from tests.browser.helpers import log_in
 from tests.civic_center.factories import ServiceCategoryFactory
 from tests.fixtures import eager_tasks  # noqa: F401  (the fixture, used by name)
 from tests.legami.factories import AmbitoFactory, ComuneFactory
@@ -29,7 +30,6 @@ from tests.partners.factories import MembershipFactory, OrganisationFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "a-long-test-password-1"  # the password make_user gives (conftest.py)
 SERVICE = "Home help for the elderly"
 COMUNE = "Pieve San Giacomo"
 OFFER_TITLE = "Assistenza pomeridiana condivisa"
@@ -55,19 +55,6 @@ def open_browser(chromium: Any, live_server: Any, **options: Any) -> Page:
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.console_errors = errors
     return page
-
-
-def log_in(page: Page, email: str, secret: str | None = None, totp_code: Any = None) -> None:
-    """E-mail and password, then the authenticator's code for roles that need one."""
-    page.goto("/accounts/login/")
-    page.get_by_label(re.compile("^e-?mail", re.I)).fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name=re.compile("^(sign in|log in)", re.I)).click()
-    if secret is not None:
-        expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/$"))
-        page.get_by_label(re.compile("^code", re.I)).fill(totp_code(secret))
-        page.get_by_role("button", name=re.compile("^(sign in|log in)", re.I)).click()
-    expect(page).not_to_have_url(re.compile(r"/accounts/"))
 
 
 def verified(user: Any) -> Any:

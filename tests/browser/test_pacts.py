@@ -24,11 +24,10 @@ from playwright.sync_api import Page, expect
 from legami.roles import Role
 from pacts.models import LedgerTransaction, Pact, PactStatus, SignatoryKind
 from tests.beneficiaries.factories import assign
+from tests.browser.helpers import log_in
 from tests.partners.factories import MembershipFactory, OrganisationFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "a-long-test-password-1"  # the password make_user gives (conftest.py)
 
 
 # --- Reusable helpers ------------------------------------------------------------------------
@@ -46,18 +45,6 @@ def watch_csp(page: Page) -> None:
 def in_english(page: Page, live_server: Any) -> None:
     """The person chose English with the language switch (a cookie)."""
     page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
-
-
-def log_in(page: Page, email: str, secret: str, totp_code: Any) -> None:
-    """Log in as a person does: e-mail and password, then the authenticator app's code."""
-    page.goto("/accounts/login/")
-    page.get_by_label(re.compile("^e-?mail", re.I)).fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name=re.compile("^(sign in|log in|accedi)", re.I)).click()
-    expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/$"))
-    page.get_by_label(re.compile("^(code|codice)", re.I)).fill(totp_code(secret))
-    page.get_by_role("button", name=re.compile("^(sign in|log in|accedi)", re.I)).click()
-    expect(page).not_to_have_url(re.compile(r"/accounts/"))
 
 
 def mfa_user(make_user: Any, enable_totp: Any, email: str, **kwargs: Any) -> tuple[Any, str]:

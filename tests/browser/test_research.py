@@ -18,12 +18,12 @@ from playwright.sync_api import Page, expect
 
 from legami.roles import Role
 from research.models import Response, Survey
+from tests.browser.helpers import log_in
 from tests.fixtures import eager_tasks  # noqa: F401  (the fixture, used by name)
 from tests.partners.factories import MembershipFactory, OrganisationFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "a-long-test-password-1"  # the password make_user gives (conftest.py)
 TITLE = "Culture professionali nei servizi"
 ORGANISATION = "Consorzio Servizi Oglio Po"
 CHOICE = "Do you work in a team?"
@@ -47,15 +47,6 @@ def open_browser(chromium: Any, live_server: Any) -> Page:
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.console_errors = errors
     return page
-
-
-def log_in(page: Page, email: str) -> None:
-    """E-mail and password (a researcher needs no second factor)."""
-    page.goto("/accounts/login/")
-    page.get_by_label(re.compile("^e-?mail", re.I)).fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name=re.compile("^(sign in|log in)", re.I)).click()
-    expect(page).not_to_have_url(re.compile(r"/accounts/"))
 
 
 def verified(user: Any) -> Any:

@@ -136,7 +136,7 @@ def test_the_board_shows_only_the_ambiti_the_user_serves(client, ambito, cremona
 
     body = client.get(f"/civic-center/bacheca/?ambito={elsewhere.pk}&category={service.pk}")
 
-    assert body.status_code == 200
+    assert body.status_code == 400
     content = body.content.decode()
     assert "Ambito di Casalmaggiore" not in content
     assert "Select a valid choice" in content
@@ -494,3 +494,16 @@ def test_a_finished_run_shows_its_figures_and_the_groups_it_proposed(
     assert '<dd class="col-5 col-md-3">7</dd>' in body and "€ 144.00" in body
     assert "Badanti al Duomo" in body and "3 families at € 12.00 each" in body
     assert "5 families compatible with this offer were waiting" in " ".join(body.split())
+
+
+@pytest.mark.parametrize("bad", [{"category": "999999"}, {"ambito": "abc"}])
+def test_a_filter_value_that_is_not_a_choice_is_refused(client, ambito, cremona, service, bad):
+    """An edited address asking for a service or ambito the user cannot choose gets the
+    form's error and status 400, not a board of something else."""
+    demands(1, cremona, service, WEEKDAY_AFTERNOONS)
+    response = client.get(
+        "/civic-center/bacheca/", {"ambito": ambito.pk, "category": service.pk, **bad}
+    )
+    assert response.status_code == 400
+    assert "is-invalid" in response.content.decode()
+    assert client.get(board_url(ambito, service)).status_code == 200

@@ -574,3 +574,10 @@ def test_the_edit_form_starts_from_the_saved_offer(client, own_offer):
     assert 'name="tiers-2-unit_price" value="9.00"' in body
     assert f'name="capacity_{windows.index(0, 1)}" value="40.00"' in body
     assert 'value="Compiti al Sole"' in body
+
+
+@pytest.mark.parametrize("bad", [{"category": "999999"}, {"comune": "abc"}])
+def test_market_demand_refuses_a_filter_value_that_is_not_a_choice(client, family_demand, bad):
+    response = client.get("/civic-center/domanda-aperta/", bad)
+    assert response.status_code == 400
+    assert "is-invalid" in response.content.decode()

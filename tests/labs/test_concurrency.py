@@ -6,10 +6,6 @@ each commit are sent in the same threads (tasks run eagerly)."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from typing import Any
-
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
@@ -18,6 +14,7 @@ from django.db import connection
 from labs.models import Meeting, Registration, RegistrationStatus
 from labs.services import registration_cancel, registration_create
 from legami.models import User
+from tests.concurrency import race
 from tests.labs.factories import MeetingFactory
 
 R = RegistrationStatus
@@ -29,30 +26,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("eager_tasks"),
 ]
-
-
-def race(jobs: list[Callable[[], Any]]) -> list[Any]:
-    """Run the jobs in parallel threads, released together, each on its own database
-    connection; returns each job's result or the exception it raised."""
-    results: list[Any] = [None] * len(jobs)
-    barrier = threading.Barrier(len(jobs))
-
-    def run(index: int, job: Callable[[], Any]) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[index] = job()
-        except BaseException as exc:  # noqa: BLE001 - handed back to the test
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index, job)) for index, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
-    return results
 
 
 def users(n: int, prefix: str) -> list[User]:

@@ -5,7 +5,6 @@ supports, and every loser told why with a ValidationError (never an IntegrityErr
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +16,7 @@ from labs.models import Need, NeedStatus, NeedVote
 from labs.services import needs as services
 from legami.models import User
 from legami.roles import Role
+from tests.concurrency import race
 from tests.labs.factories_needs import NeedFactory, facilitated_lab
 from tests.partners.factories import MembershipFactory
 
@@ -26,30 +26,6 @@ pytestmark = [
     ),
     pytest.mark.django_db(transaction=True),
 ]
-
-
-def race(jobs: list[Callable[[], Any]]) -> list[Any]:
-    """Run the jobs in parallel threads, released together, each on its own database
-    connection; returns each job's result or the exception it raised."""
-    results: list[Any] = [None] * len(jobs)
-    barrier = threading.Barrier(len(jobs))
-
-    def run(index: int, job: Callable[[], Any]) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[index] = job()
-        except BaseException as exc:  # noqa: BLE001 - handed back to the test
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
-    return results
 
 
 def users(n: int, prefix: str) -> list[User]:

@@ -2,9 +2,11 @@
 
 The world: a lab with its meetings, run by ``lab_facilitator``; the ``facilitator``
 role facilitates another lab (so it has the list and may start labs, but the world's lab
-and its meetings are not revealed to it: 404); ``ambito_admin`` administers the lab's
-ambito and ``network_admin`` runs every lab. Other roles run no lab at all (403);
-anonymous visitors are sent to log in.
+and its meetings are not revealed to it: 404); a ``researcher`` may run the workshop lab
+of a research pathway it leads (it has the list, finds nothing of the world's lab, and
+cannot start a community lab); ``ambito_admin`` administers the lab's ambito and
+``network_admin`` runs every lab. Other roles run no lab at all (403); anonymous
+visitors are sent to log in.
 
 State-changing rows run each in a fresh world; a refusal by a service still answers
 (with a redirect or the form): the rows check who may ask, the page tests what happens.
@@ -33,12 +35,17 @@ Expected = dict[str, int | tuple[int, ...]]
 LOGIN: Expected = {"anonymous": 302}
 RUNNERS = ("lab_facilitator", Role.AMBITO_ADMIN, Role.NETWORK_ADMIN)
 
-# The list of the labs one runs, and starting a lab: whoever runs some lab.
-LIST: Expected = {**LOGIN, **dict.fromkeys((*RUNNERS, Role.FACILITATOR), 200)}
+# The list of the labs one runs: whoever may run some lab (researchers run the workshop
+# labs of the research pathways they lead). Starting a (community) lab: facilitators
+# and administrators.
+LIST: Expected = {**LOGIN, **dict.fromkeys((*RUNNERS, Role.FACILITATOR, Role.RESEARCHER), 200)}
+CREATE: Expected = {**LOGIN, **dict.fromkeys((*RUNNERS, Role.FACILITATOR), 200)}
 CREATE_POST: Expected = {**LOGIN, **dict.fromkeys((*RUNNERS, Role.FACILITATOR), 302)}
-# The world's lab and its meetings: its runners; another lab's facilitator finds nothing.
-PAGE: Expected = {**LOGIN, Role.FACILITATOR: 404, **dict.fromkeys(RUNNERS, 200)}
-POST: Expected = {**LOGIN, Role.FACILITATOR: 404, **dict.fromkeys(RUNNERS, 302)}
+# The world's lab and its meetings: its runners; another lab's facilitator, or a
+# researcher, finds nothing.
+OTHERS = (Role.FACILITATOR, Role.RESEARCHER)
+PAGE: Expected = {**LOGIN, **dict.fromkeys(OTHERS, 404), **dict.fromkeys(RUNNERS, 200)}
+POST: Expected = {**LOGIN, **dict.fromkeys(OTHERS, 404), **dict.fromkeys(RUNNERS, 302)}
 
 M = "/labs/manage/meetings/{meeting.pk}/"
 PAST = "/labs/manage/meetings/{past.pk}/"
@@ -68,7 +75,7 @@ MEETING = {
 
 ROWS: list[Row] = [
     *_rows("GET", "/labs/manage/", LIST),
-    *_rows("GET", "/labs/manage/new/", LIST),
+    *_rows("GET", "/labs/manage/new/", CREATE),
     *_rows("POST", "/labs/manage/new/", CREATE_POST, data=LAB),
     *_rows("GET", "/labs/manage/{lab.slug}/edit/", PAGE),
     *_rows(

@@ -4,16 +4,13 @@ once get one invitation each."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from typing import Any
-
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
 from research.models import Invitation, QuestionKind, Response
 from research.services import invitations_send, response_submit
+from tests.concurrency import race
 from tests.research.factories import build_survey, organisation, practitioner, researcher, token_for
 
 pytestmark = [
@@ -24,30 +21,6 @@ pytestmark = [
 ]
 
 ONE = [{"code": "q", "text": "Trust", "kind": QuestionKind.LIKERT}]
-
-
-def race(jobs: list[Callable[[], Any]]) -> list[Any]:
-    """Run the jobs in parallel threads released together, each on its own connection;
-    each job's result or the exception it raised."""
-    results: list[Any] = [None] * len(jobs)
-    barrier = threading.Barrier(len(jobs))
-
-    def run(index: int, job: Callable[[], Any]) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[index] = job()
-        except BaseException as exc:  # noqa: BLE001 - handed back to the test
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
-    return results
 
 
 def test_one_link_submitted_eight_times_at_once_answers_once():

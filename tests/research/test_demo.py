@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import pytest
 from django.core import mail
-from django.utils import translation
+from django.utils import timezone, translation
 
+from labs.models import LabContext, MeetingStatus, Registration
 from legami import demo as legami_demo
 from legami.demo import DEMO_EMAIL_DOMAIN, demo_steps
 from legami.models import User
@@ -22,10 +23,13 @@ from partners import demo as partners_demo
 from research import demo as research_demo
 from research.models import (
     Answer,
+    Finding,
+    FindingKind,
     Invitation,
     InvitationMail,
     Option,
     Pathway,
+    Phase,
     Question,
     QuestionKind,
     Response,
@@ -33,8 +37,10 @@ from research.models import (
     Section,
     Survey,
     SurveyStatus,
+    Workshop,
+    WorkshopKind,
 )
-from research.services import invitation_mail_send
+from research.services import current_phase, invitation_mail_send
 
 pytestmark = pytest.mark.django_db
 
@@ -51,6 +57,10 @@ MODELS = (
     Response,
     Answer,
     ResponseAttribution,
+    Phase,
+    Workshop,
+    Finding,
+    Registration,
 )
 
 
@@ -64,6 +74,11 @@ def seed() -> list[str]:
 
 def _counts() -> dict[str, int]:
     return {m.__name__: m.objects.count() for m in MODELS}
+
+
+def survey_mails() -> list:
+    """The mails with a link to answer the survey (the workshops' sign-ups send theirs)."""
+    return [m for m in mail.outbox if "/research/questionari/rispondi/" in m.body]
 
 
 def _user(local_part: str) -> User:
@@ -97,6 +112,37 @@ def test_the_pathway_and_its_open_survey_with_every_kind_of_question():
     assert len(conditional) == 1
     assert conditional[0].show_if_values == ["si"]
     assert all(q.options.count() >= 2 for q in questions if q.kind in ("single", "multiple"))
+
+
+def test_the_pathway_has_phases_practitioners_workshops_and_a_library():
+    seed()
+    pathway = Pathway.objects.get(title=research_demo.PATHWAY_TITLE)
+    assert pathway.ambito.code == "cremona" and pathway.description
+    assert {"operatore", "coordinatore"} <= {
+        u.email.split("@")[0] for u in pathway.practitioners.all()
+    }
+    phases = list(Phase.objects.filter(pathway=pathway))
+    assert [p.title for p in phases] == ["Esplorazione", "Lavoro sul campo", "Restituzione"]
+    assert current_phase(phases, timezone.localdate()).title == "Lavoro sul campo"
+    # The workshops are meetings of the pathway's practitioners' lab (labs' machinery).
+    assert pathway.lab.context == LabContext.PRACTITIONERS
+    training = Workshop.objects.get(pathway=pathway, kind=WorkshopKind.TRAINING)
+    ahead = Workshop.objects.get(pathway=pathway, kind=WorkshopKind.WORKSHOP)
+    assert training.meeting.lab == ahead.meeting.lab == pathway.lab
+    assert training.meeting.starts_at < timezone.now() < ahead.meeting.starts_at
+    assert training.meeting.status == MeetingStatus.CLOSED
+    attended = Registration.objects.filter(meeting=training.meeting)
+    assert attended.filter(attended=True).count() >= 1
+    assert attended.filter(attended=False).count() == 1
+    assert Registration.objects.filter(meeting=ahead.meeting, status="confirmed").count() >= 1
+    # The library: the programme, a note, a report, and the training's handout.
+    kinds = sorted(Finding.objects.filter(pathway=pathway).values_list("kind", flat=True))
+    assert kinds == sorted(
+        [FindingKind.DOCUMENT, FindingKind.NOTE, FindingKind.REPORT, FindingKind.MATERIAL]
+    )
+    handout = Finding.objects.get(kind=FindingKind.MATERIAL)
+    assert handout.workshop == training
+    assert "solitudine" in {t.name for t in handout.themes.all()}
 
 
 def test_the_step_makes_no_logins():
@@ -138,6 +184,7 @@ def test_practitioners_are_invited_and_most_answer_anonymously():
     assert summary == [
         "pathways: 1 created, 0 unchanged",
         "surveys: 1 created, 0 unchanged",
+        "workshops: 2 created; library items: 3 created",
         "survey invitations: 3 sent, 2 answered now",
     ]
 
@@ -150,6 +197,7 @@ def test_seeding_twice_adds_nothing():
     assert summary == [
         "pathways: 0 created, 1 unchanged",
         "surveys: 0 created, 1 unchanged",
+        "workshops: 0 created; library items: 0 created",
         "survey invitations: 0 sent, 0 answered now",
     ]
 
@@ -162,12 +210,12 @@ def test_the_tasks_sent_on_commit_mail_only_the_unanswered_invitation(
     and send nothing; the demo operator gets her link."""
     with django_capture_on_commit_callbacks(execute=True):
         seed()
-    assert [m.to for m in mail.outbox] == [[f"operatore@{DEMO_EMAIL_DOMAIN}"]]
+    assert [m.to for m in survey_mails()] == [[f"operatore@{DEMO_EMAIL_DOMAIN}"]]
     after = _counts()
     for invitation in Invitation.objects.all():
         invitation_mail_send(invitation_id=invitation.pk, kind="invitation")
     assert _counts() == after
-    assert len(mail.outbox) == 1
+    assert len(survey_mails()) == 1
     # A second seeding leaves her invitation (mailed, not answered) alone.
     seed()
     assert _counts() == after

@@ -45,6 +45,7 @@ CHANGE_POST: Expected = {
     Role.NETWORK_ADMIN: 404,
     "owner": 302,
 }
+DOWN = {"direction": "down"}
 QUESTION = {"kind": "number", "code": "nuova", "text": "How many?"}
 
 
@@ -69,6 +70,8 @@ ROWS: list[Row] = [
     *_rows("POST", D + "sezioni/{section.pk}/domande/nuova/", CHANGE_POST, 403, data=QUESTION),
     *_rows("GET", D + "domande/{question.pk}/", CHANGE_GET, 403),
     *_rows("POST", D + "domande/{text_question.pk}/elimina/", CHANGE_POST, 403),
+    *_rows("POST", D + "domande/{question.pk}/sposta/", CHANGE_POST, 403, data=DOWN),
+    *_rows("POST", D + "sezioni/{section.pk}/sposta/", CHANGE_POST, 403, data=DOWN),
     *_rows("GET", O + "inviti/", CHANGE_GET, 403),
     *_rows("POST", O + "inviti/", CHANGE_POST, 403, data={"organisations": "{org.pk}"}),
     *_rows("POST", O + "promemoria/", CHANGE_POST, 403),
