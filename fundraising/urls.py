@@ -1,6 +1,9 @@
+"""URLs of the fundraising app under /fundraising/."""
+
 from django.urls import URLPattern, URLResolver
+
+from fundraising.views import public, webhooks
 
 app_name = "fundraising"
 
-# Pages of this app are added by its own issue.
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [*public.urlpatterns, *webhooks.urlpatterns]

@@ -267,6 +267,29 @@ def _lab_runners(prefix: str) -> Rule:
     return rule
 
 
+def _fundraisers(prefix: str, *, admins_read: bool = True) -> Rule:
+    """Records (reached through ``prefix`` to an organisation) of the organisations the
+    subject raises funds for; with ``admins_read``, also every record for network
+    administrators."""
+
+    def rule(s: Subject) -> Scope:
+        if admins_read and s.has(Role.NETWORK_ADMIN):
+            return True
+        if s.has(Role.FUNDRAISER):
+            return Q(**{f"{prefix}in": s.orgs(Role.FUNDRAISER)})
+        return False
+
+    return rule
+
+
+_donor_without_gifts = when(lambda s: s.has(Role.FUNDRAISER), lambda s: Q(donations__isnull=True))
+
+
+def _own_donor(prefix: str) -> Rule:
+    """Donor records (reached through ``prefix``) of the subject's own account."""
+    return when(lambda s: s.authenticated, lambda s: Q(**{f"{prefix}user": s.user.pk}))
+
+
 def _own_demands(prefix: str) -> Rule:
     """Demands (reached through ``prefix``) of the subject's family, or entered by them."""
     return when(
@@ -779,6 +802,71 @@ RULES: dict[str, dict[Action, Rule]] = {
             ),
         ),
         Action.EXPORT: when(lambda s: s.has(Role.RESEARCHER), lambda s: Q(survey__owner=s.user.pk)),
+    },
+    # --- Fundraising ---
+    # Campaigns are public once published; the fundraisers of the collecting
+    # organisation run them (drafts included). Donors, donations, receipts and bank
+    # statements are the business of the fundraisers of the organisation that received
+    # the gifts; network administrators read them; a citizen who gave online reads
+    # their own gifts and receipts. Nobody else, and no researcher or report reader.
+    "fundraising.campaign": {
+        Action.LIST: either(_fundraisers("organisation__"), lambda s: ~Q(status="draft")),
+        Action.READ: either(_fundraisers("organisation__"), lambda s: ~Q(status="draft")),
+        Action.CREATE: _fundraisers("organisation__"),
+        Action.CHANGE: _fundraisers("organisation__", admins_read=False),
+        Action.EXPORT: _fundraisers("organisation__", admins_read=False),
+    },
+    **{
+        f"fundraising.{name}": {
+            Action.LIST: either(
+                _fundraisers("campaign__organisation__"), lambda s: ~Q(campaign__status="draft")
+            ),
+            Action.READ: either(
+                _fundraisers("campaign__organisation__"), lambda s: ~Q(campaign__status="draft")
+            ),
+            Action.CHANGE: _fundraisers("campaign__organisation__", admins_read=False),
+        }
+        for name in ("matchingpledge", "campaignupdate", "campaignimage")
+    },
+    "fundraising.campaigncost": {
+        Action.LIST: _fundraisers("campaign__organisation__"),
+        Action.READ: _fundraisers("campaign__organisation__"),
+        Action.CHANGE: _fundraisers("campaign__organisation__", admins_read=False),
+    },
+    # A donor just entered, who has given nothing yet, is any fundraiser's to complete.
+    "fundraising.donor": {
+        Action.LIST: either(
+            _fundraisers("donations__organisation__"), _donor_without_gifts, _own_donor("")
+        ),
+        Action.READ: either(
+            _fundraisers("donations__organisation__"), _donor_without_gifts, _own_donor("")
+        ),
+        Action.CREATE: roles(Role.FUNDRAISER),
+        Action.CHANGE: either(
+            _fundraisers("donations__organisation__", admins_read=False), _donor_without_gifts
+        ),
+        Action.EXPORT: _fundraisers("donations__organisation__", admins_read=False),
+    },
+    "fundraising.donation": {
+        Action.LIST: either(_fundraisers("organisation__"), _own_donor("donor__")),
+        Action.READ: either(_fundraisers("organisation__"), _own_donor("donor__")),
+        Action.CREATE: _fundraisers("organisation__", admins_read=False),
+        Action.CHANGE: _fundraisers("organisation__", admins_read=False),
+        Action.EXPORT: _fundraisers("organisation__", admins_read=False),
+    },
+    "fundraising.receipt": {
+        Action.LIST: either(_fundraisers("organisation__"), _own_donor("donation__donor__")),
+        Action.READ: either(_fundraisers("organisation__"), _own_donor("donation__donor__")),
+        Action.CHANGE: _fundraisers("organisation__", admins_read=False),
+    },
+    **{
+        f"fundraising.{name}": {
+            Action.LIST: _fundraisers("organisation__"),
+            Action.READ: _fundraisers("organisation__"),
+            Action.CREATE: _fundraisers("organisation__", admins_read=False),
+            Action.CHANGE: _fundraisers("organisation__", admins_read=False),
+        }
+        for name in ("bankstatement", "bankentry")
     },
     "legami.changeevent": {
         Action.LIST: roles(Role.DPO),

@@ -321,6 +321,13 @@ RESEARCH_REMINDER_DAYS = _int("RESEARCH_REMINDER_DAYS", 7, minimum=1)
 # the server lacks it).
 RESEARCH_SEARCH_CONFIG = env.str("RESEARCH_SEARCH_CONFIG", default="italian")
 
+# --- Fundraising ------------------------------------------------------------------------------
+# Card gifts through Stripe Checkout: offered only when both keys are set.
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+# Another address for Stripe's API (a local fake in tests); empty: Stripe's own.
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
+
 # --- Mail ---------------------------------------------------------------------------------
 
 EMAIL_URL = _url(

@@ -1,1 +1,0 @@
-"""Models of the fundraising app (see ../shared/ARCHITECTURE.md)."""

@@ -1,1 +1,0 @@
-"""Services of the fundraising app (see ../shared/ARCHITECTURE.md)."""

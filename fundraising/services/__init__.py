@@ -1,0 +1,1 @@
+"""Every change of the fundraising app's state (see ../shared/ARCHITECTURE.md)."""

@@ -1,1 +1,0 @@
-"""Views of the fundraising app (see ../shared/ARCHITECTURE.md)."""
