@@ -28,6 +28,8 @@ MFA_REQUIRED_ROLES: frozenset[str] = frozenset(
         Role.OPERATOR,
         Role.COORDINATOR,
         Role.PARTNER_STAFF,
+        # Donors' codici fiscali, addresses and gifts: personal data.
+        Role.FUNDRAISER,
         Role.AMBITO_ADMIN,
         Role.NETWORK_ADMIN,
         Role.DPO,

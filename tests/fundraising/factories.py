@@ -45,9 +45,14 @@ def collector(*, third_sector_body: bool = True, **kwargs: Any) -> Any:
 
 
 def fundraiser(organisation: Any, **kwargs: Any) -> Any:
-    """A person raising funds for ``organisation`` (reads the interface in English)."""
+    """A person raising funds for ``organisation`` (reads the interface in English), with
+    the authenticator app the role requires (donors' data is personal data)."""
+    from conftest import activate_totp
+
     kwargs.setdefault("user__language", "en")
-    return MembershipFactory(organisation=organisation, role=Role.FUNDRAISER, **kwargs).user
+    user = MembershipFactory(organisation=organisation, role=Role.FUNDRAISER, **kwargs).user
+    activate_totp(user)
+    return user
 
 
 class CampaignFactory(DjangoModelFactory[Campaign]):

@@ -202,7 +202,7 @@ def test_the_role_clients_of_conftest_have_their_second_factor(
     ):
         assert client.get("/dashboard/").status_code == 200
         assert client.get("/api/v1/me/").status_code == 200
-    assert Authenticator.objects.filter(type=Authenticator.Type.TOTP).count() == 7
+    assert Authenticator.objects.filter(type=Authenticator.Type.TOTP).count() == 8
 
 
 def test_such_a_person_cannot_turn_the_authenticator_app_off(social_worker, enable_totp, totp_code):

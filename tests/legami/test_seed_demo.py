@@ -109,14 +109,14 @@ def test_seeding_twice_gives_the_same_database():
         "ambiti": 3,
         "comuni": 113,
         "assigned comuni": 113,
-        "authenticator apps": 10,
+        "authenticator apps": 11,
     }
     # Not even the password hashes are rewritten.
     assert dict(User.objects.values_list("email", "password")) == logins
     assert "organisations: 0 created, 0 updated, 0 deactivated, 15 unchanged" in output
     assert "demo logins: 0 created or updated, 9 unchanged" in output
     assert "citizen cittadino@demo.legami.it: unchanged" in output
-    assert "authenticator app of the demo logins: 0 set, 10 unchanged" in output
+    assert "authenticator app of the demo logins: 0 set, 11 unchanged" in output
 
 
 def test_the_territory_is_loaded():
@@ -203,6 +203,7 @@ def test_the_logins_that_need_a_second_factor_get_the_demo_secret():
         "operatore@demo.legami.it",
         "coordinatore@demo.legami.it",
         "partner@demo.legami.it",
+        "fundraiser@demo.legami.it",
         "admin.ambito@demo.legami.it",
         "admin.rete@demo.legami.it",
         "dpo@demo.legami.it",
@@ -229,7 +230,7 @@ def test_the_totp_secret_comes_from_the_environment(monkeypatch):
     output = seed()
 
     assert "JBSWY3DPEHPK3PXP" in output
-    assert "authenticator app of the demo logins: 10 set, 0 unchanged" in output
+    assert "authenticator app of the demo logins: 11 set, 0 unchanged" in output
     operator = Authenticator.objects.get(user__email="operatore@demo.legami.it")
     assert decrypt(operator.data["secret"]) == "JBSWY3DPEHPK3PXP"
 
