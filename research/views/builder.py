@@ -406,6 +406,34 @@ def _condition(form: QuestionForm) -> tuple[Question | None, list[str]]:
     return show_if, (data["show_if_values"] if show_if else [])
 
 
+def _save_question(form: QuestionForm, save: Any, *, by: Any) -> Question:
+    """Save a question from the builder's form in one transaction: ``save(fields)`` (the
+    service adding or changing it), then its options (choice questions only; options
+    given for another kind are refused under the options field)."""
+    data = form.cleaned_data
+    show_if, values = _condition(form)
+    with transaction.atomic():
+        question = save(
+            {
+                "code": data["code"],
+                "text": data["text"],
+                "kind": data["kind"],
+                "required": data["required"],
+                "help": data["help"],
+                "show_if_question": show_if,
+                "show_if_values": values,
+            }
+        )
+        if data["options"] and data["kind"] not in CHOICE_KINDS:
+            raise ValidationError({"options": gettext("Only choice questions have options.")})
+        if data["kind"] in CHOICE_KINDS:
+            try:
+                _save_options(question, by, data["options"])
+            except ValidationError as exc:
+                raise _options_error(exc) from None
+    return question
+
+
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -414,29 +442,12 @@ def question_add(request: HttpRequest, pk: int, section_id: int) -> HttpResponse
     section = section_or_404(survey, section_id)
     form = QuestionForm(request.POST if request.method == "POST" else None, survey=survey)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        show_if, values = _condition(form)
         try:
-            with transaction.atomic():
-                question = services.question_add(
-                    section=section,
-                    by=me(request),
-                    code=data["code"],
-                    text=data["text"],
-                    kind=data["kind"],
-                    required=data["required"],
-                    help=data["help"],
-                    show_if_question=show_if,
-                    show_if_values=values,
-                )
-                if data["options"] and data["kind"] not in CHOICE_KINDS:
-                    raise ValidationError(
-                        {"options": gettext("Only choice questions have options.")}
-                    )
-                try:
-                    _save_options(question, request.user, data["options"])
-                except ValidationError as exc:
-                    raise _options_error(exc) from None
+            _save_question(
+                form,
+                lambda fields: services.question_add(section=section, by=me(request), **fields),
+                by=me(request),
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -494,30 +505,14 @@ def question_edit(request: HttpRequest, pk: int, question_id: int) -> HttpRespon
         initial=initial,
     )
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        show_if, values = _condition(form)
         try:
-            with transaction.atomic():
-                changed = services.question_change(
-                    question=question,
-                    by=me(request),
-                    code=data["code"],
-                    text=data["text"],
-                    kind=data["kind"],
-                    required=data["required"],
-                    help=data["help"],
-                    show_if_question=show_if,
-                    show_if_values=values,
-                )
-                if data["options"] and data["kind"] not in CHOICE_KINDS:
-                    raise ValidationError(
-                        {"options": gettext("Only choice questions have options.")}
-                    )
-                if data["kind"] in CHOICE_KINDS:
-                    try:
-                        _save_options(changed, request.user, data["options"])
-                    except ValidationError as exc:
-                        raise _options_error(exc) from None
+            _save_question(
+                form,
+                lambda fields: services.question_change(
+                    question=question, by=me(request), **fields
+                ),
+                by=me(request),
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
