@@ -5,9 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from legami.models import AccessEvent
+
+
+def add_service_errors(
+    form: forms.BaseForm, exc: ValidationError, rename: dict[str, str] | None = None
+) -> None:
+    """Show a service's refusal on the form, under the field it names if the form has
+    it (``rename`` maps a service's field name to the form's), else above the form."""
+    rename = rename or {}
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for name, errors in exc.error_dict.items():
+        field = rename.get(name, name)
+        form.add_error(field if field in form.fields else None, errors)
 
 
 class AccessLogFilterForm(forms.Form):

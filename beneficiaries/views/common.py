@@ -30,6 +30,7 @@ from beneficiaries.forms import (
 from beneficiaries.models import Person
 from legami.audit import audit_read
 from legami.dashboard import PERSON, render_panels
+from legami.forms import add_service_errors
 from legami.policy import Action, allowed, scope
 from legami.templatetags.legami_audit import history_visible
 
@@ -74,15 +75,6 @@ def back_to(person: Person, tab: str) -> HttpResponse:
     """Back to the person page with ``tab`` open (the tab's name is all the address says)."""
     url = reverse("beneficiaries:person_detail", args=[person.public_id])
     return redirect(f"{url}?tab={tab}#{tab}")
-
-
-def add_service_errors(form: Any, exc: ValidationError) -> None:
-    """Show a service's refusal on the form, under the field it names if there is one."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def report(request: HttpRequest, exc: ValidationError) -> None:

@@ -54,6 +54,7 @@ from fundraising.selectors import (
 from fundraising.services.donations import campaign_open_for_gifts, donation_pledge
 from fundraising.services.donors import consent_set, donor_create
 from fundraising.services.payments import card_checkout
+from legami.forms import add_service_errors
 from legami.policy import Action, visible_to
 
 ZERO = Decimal("0.00")
@@ -255,19 +256,13 @@ def campaign_public(request: HttpRequest, slug: str) -> HttpResponse:
     return _campaign_page(request, _campaign_or_404(request, slug))
 
 
-def add_service_errors(form: BaseForm, exc: ValidationError) -> None:
-    """Show a service's refusal on the form, under the field it names if there is one
-    (the tax codes under the form's one field for them; the amount under "other" when
-    another amount was typed)."""
-    aliases = {"codice_fiscale": "tax_code", "partita_iva": "tax_code"}
+def give_form_errors(form: BaseForm, exc: ValidationError) -> None:
+    """A refusal on the give form: the tax codes under its one field for them, the
+    amount under "other" when another amount was typed."""
+    rename = {"codice_fiscale": "tax_code", "partita_iva": "tax_code"}
     if form.cleaned_data.get("amount") == OTHER:
-        aliases["amount"] = "other_amount"
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for name, errors in exc.error_dict.items():
-        field = aliases.get(name, name)
-        form.add_error(field if field in form.fields else None, errors)
+        rename["amount"] = "other_amount"
+    add_service_errors(form, exc, rename)
 
 
 def _absolute(request: HttpRequest, name: str, *args: Any) -> str:
@@ -315,7 +310,7 @@ def campaign_give(request: HttpRequest, slug: str) -> HttpResponse:
                 )
                 return HttpResponseRedirect(url)
     except ValidationError as exc:
-        add_service_errors(form, exc)
+        give_form_errors(form, exc)
         return _campaign_page(request, campaign, form=form, status=400)
     return redirect("fundraising:pledge_thanks", public_id=donation.public_id)
 

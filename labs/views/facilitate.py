@@ -22,7 +22,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, Q, QuerySet
-from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, URLResolver, path, reverse
@@ -45,6 +44,7 @@ from labs.models import ACTIVE_STATUSES, Lab, LabContext, Meeting, MeetingStatus
 from labs.models import RegistrationStatus as R
 from labs.services import meetings as services
 from legami.audit import audit_read
+from legami.forms import add_service_errors
 from legami.models import Ambito
 from legami.policy import Action, allowed, scope, subject_for, visible_to
 from legami.roles import Role
@@ -56,15 +56,6 @@ REGISTRATIONS_PURPOSE = "registrations list"
 
 def is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
-
-
-def add_service_errors(form: BaseForm, exc: ValidationError) -> None:
-    """Show a service's refusal on the form, under the field it names if there is one."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def require_runner(request: HttpRequest) -> None:

@@ -47,6 +47,7 @@ from labs.forms_needs import (
 )
 from labs.models import Intervention, Lab, LabStatus, Need, NeedStatus
 from labs.services import needs as services
+from legami.forms import add_service_errors
 from legami.policy import Action, allowed, scope, visible_to
 
 PAGE_SIZE = 30
@@ -60,15 +61,6 @@ def is_htmx(request: HttpRequest) -> bool:
 
 def error_text(exc: ValidationError) -> str:
     return " ".join(str(m) for m in exc.messages)
-
-
-def add_service_errors(form: Any, exc: ValidationError) -> None:
-    """Show a service's refusal on the form, under the field it names if there is one."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def url_if_any(name: str) -> str | None:

@@ -30,6 +30,7 @@ from django.views.decorators.vary import vary_on_headers
 from labs import ical, selectors, services
 from labs.forms import GuestSignUpForm, MeetingFilterForm
 from labs.models import ACTIVE_STATUSES, Lab, Meeting, Registration, RegistrationStatus
+from legami.forms import add_service_errors
 
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
 
@@ -58,15 +59,6 @@ def _meeting_or_404(request: HttpRequest, slug: str, pk: int) -> Meeting:
     if meeting is None:
         raise Http404(gettext("No such meeting."))
     return meeting
-
-
-def _add_service_errors(form: Any, exc: ValidationError) -> None:
-    """Show a service's refusal on the form, under the field it names if there is one."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def _signed_up_message(registration: Registration) -> str:
@@ -228,7 +220,7 @@ def meeting_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             if guest_form is None:
                 error = " ".join(exc.messages)
             else:
-                _add_service_errors(guest_form, exc)
+                add_service_errors(guest_form, exc)
     return render(
         request,
         "labs/public_meeting_detail.html",

@@ -36,6 +36,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from beneficiaries.forms import Styled
 from beneficiaries.models import Assessment, AssessmentKind
 from legami.audit import audit_read
+from legami.forms import add_service_errors
 from legami.policy import Action, allowed, scope, visible_to
 from pacts import selectors
 from pacts.models import (
@@ -96,15 +97,6 @@ def pact_page_url(pact: Pact) -> str:
 def log_read(pact: Pact, purpose: str) -> None:
     """A page showing the pact shows the person's data: the read is logged."""
     audit_read(objs=[pact.person, pact], action="view", purpose=purpose)
-
-
-def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Show a service's refusal on the form, under the field it names if there is one."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def follow_context(request: HttpRequest, pact: Pact, current: str) -> dict[str, Any]:

@@ -36,6 +36,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from beneficiaries.models import Case, Person
 from legami.audit import audit_read
+from legami.forms import add_service_errors
 from legami.models import AccessEvent, ChangeEvent
 from legami.policy import Action, allowed, scope, visible_to
 from pacts import selectors
@@ -82,15 +83,6 @@ def url_if_any(name: str, *args: Any) -> str | None:
 
 def error_text(exc: ValidationError) -> str:
     return " ".join(str(m) for m in exc.messages)
-
-
-def add_service_errors(form: Any, exc: ValidationError) -> None:
-    """Show a service's refusal on the form, under the field it names if there is one."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def pact_or_404(request: HttpRequest, public_id: UUID) -> Pact:

@@ -17,7 +17,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
@@ -25,6 +24,7 @@ from django.utils.translation import gettext, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from legami.forms import add_service_errors
 from legami.models import User
 from legami.policy import Action, scope, visible_to
 from research import selectors, services
@@ -32,17 +32,6 @@ from research.forms import InviteForm, OpenForm, QuestionForm, SectionForm, Surv
 from research.models import CHOICE_KINDS, Question, Section, Survey, SurveyStatus
 
 # --- Helpers ------------------------------------------------------------------------------
-
-
-def add_service_errors(form: BaseForm, exc: ValidationError, rename: dict[str, str] | None = None):
-    """Show a service's refusal on the form, under the field it names if there is one."""
-    rename = rename or {}
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            name = rename.get(name, name)
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def me(request: HttpRequest) -> User:

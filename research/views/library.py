@@ -27,12 +27,13 @@ from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from legami.forms import add_service_errors
 from legami.policy import Action, scope, visible_to
 from research import selectors, services
 from research.forms_library import FindingForm, LibraryFilterForm
 from research.models import Finding, FindingKind, Pathway, Workshop
 from research.search import highlighted
-from research.views.builder import add_service_errors, me
+from research.views.builder import me
 
 PER_PAGE = 20
 # Types of the files the service accepts (it sniffs them and names them by extension),

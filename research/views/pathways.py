@@ -27,12 +27,13 @@ from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from legami.forms import add_service_errors
 from legami.policy import Action, scope, visible_to
 from research import selectors
 from research.forms_pathways import DeleteForm, PathwayForm, PhaseForm, WorkshopForm
 from research.models import FindingKind, Pathway, Phase, Survey
 from research.services import pathways as services
-from research.views.builder import add_service_errors, me
+from research.views.builder import me
 
 PER_PAGE = 25
 
