@@ -973,3 +973,23 @@ def _unsaved_matches(obj: models.Model, q: Q) -> bool:
         raise ValueError(f"unsupported lookup {lookup!r} for an unsaved object")
 
     return check(q)
+
+
+# --- Decisions about two records ------------------------------------------------------------
+
+
+def may_record_hours(user: Any, pact: models.Model, organisation: models.Model | None) -> bool:
+    """Who records hours on a pact's ledger (a decision about two records: the pact and
+    the organisation the hours were exchanged with). The pact's case workers record any
+    hours; partner staff, the hours exchanged with their own organisation when it is a
+    signatory of the pact."""
+    if allowed(user, Action.CHANGE, pact):
+        return True
+    if organisation is None:
+        return False
+    return (
+        organisation.pk in subject_for(user).orgs(Role.PARTNER_STAFF)
+        and pact.signatories.filter(  # type: ignore[attr-defined]
+            kind="organisation", organisation=organisation
+        ).exists()
+    )

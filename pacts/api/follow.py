@@ -159,7 +159,7 @@ class TransactionViewSet(
     is never changed, a mistake is cancelled by a reversal (``reverse``)."""
 
     policy_resource = "pacts.ledgertransaction"
-    # Who records hours is the service's rule (``may_record_hours``): whoever may see
+    # Who records hours is ``legami.policy.may_record_hours`` (the service asks it): whoever may see
     # some hours of the ledger is let through to it.
     policy_actions: ClassVar[dict[str, Action]] = {
         "create": Action.LIST,

@@ -19,8 +19,7 @@ from django.utils.translation import gettext as _
 
 from beneficiaries.models import Person
 from legami.audit import audit_change
-from legami.policy import Action, allowed
-from legami.roles import Role
+from legami.policy import may_record_hours
 from pacts.models import (
     Commitment,
     CommitmentDirection,
@@ -29,7 +28,6 @@ from pacts.models import (
     LedgerTransaction,
     Pact,
     PactStatus,
-    SignatoryKind,
 )
 from partners.models import Organisation
 
@@ -51,23 +49,6 @@ def account_for(
     except IntegrityError:  # opened at the same moment by another request
         account = LedgerAccount.objects.get(**lookup)
     return account
-
-
-def may_record_hours(user: Any, pact: Pact, organisation: Organisation | None) -> bool:
-    """The pact's case workers record any hours; partner staff, the hours exchanged
-    with their own organisation when it is a signatory of the pact."""
-    if allowed(user, Action.CHANGE, pact):
-        return True
-    if organisation is None:
-        return False
-    from legami.policy import subject_for
-
-    return (
-        organisation.pk in subject_for(user).orgs(Role.PARTNER_STAFF)
-        and pact.signatories.filter(
-            kind=SignatoryKind.ORGANISATION, organisation=organisation
-        ).exists()
-    )
 
 
 def _entries(txn: LedgerTransaction) -> None:

@@ -37,7 +37,7 @@ from beneficiaries.forms import Styled
 from beneficiaries.models import Assessment, AssessmentKind
 from legami.audit import audit_read
 from legami.forms import add_service_errors
-from legami.policy import Action, allowed, scope, visible_to
+from legami.policy import Action, allowed, may_record_hours, scope, visible_to
 from pacts import selectors
 from pacts.models import (
     Commitment,
@@ -337,7 +337,7 @@ def recordable_organisations(user: Any, pact: Pact) -> list[Organisation]:
         for s in pact.signatories.all()
         if s.kind == SignatoryKind.ORGANISATION and s.organisation is not None
     ]
-    return [o for o in organisations if ledger_services.may_record_hours(user, pact, o)]
+    return [o for o in organisations if may_record_hours(user, pact, o)]
 
 
 def _organisation_of(txn: LedgerTransaction) -> int | None:
