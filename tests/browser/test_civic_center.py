@@ -15,14 +15,13 @@ import re
 from typing import Any
 
 import pytest
-from allauth.account.models import EmailAddress
 from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from civic_center.models import Agreement, AgreementStatus, Demand, DemandStatus, Offer
 from legami.roles import Role
-from tests.browser.helpers import log_in
+from tests.browser.helpers import log_in, open_browser, verified
 from tests.civic_center.factories import ServiceCategoryFactory
 from tests.fixtures import eager_tasks  # noqa: F401  (the fixture, used by name)
 from tests.legami.factories import AmbitoFactory, ComuneFactory
@@ -38,28 +37,6 @@ GROUP_PRICE = re.compile(r"11[.,]00 € / hour")
 
 
 # --- Helpers -------------------------------------------------------------------------------
-
-
-def open_browser(chromium: Any, live_server: Any, **options: Any) -> Page:
-    """A new browser (its own cookies) in English, whose console errors (a CSP violation
-    is one) are collected in ``page.console_errors``."""
-    context = chromium.new_context(base_url=live_server.url, locale="en-US", **options)
-    context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
-    context.add_init_script(
-        "document.addEventListener('securitypolicyviolation', (e) => console.error("
-        "'CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));"
-    )
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.console_errors = errors
-    return page
-
-
-def verified(user: Any) -> Any:
-    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
-    return user
 
 
 def tick(within: Any, label: str) -> None:

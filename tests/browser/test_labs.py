@@ -8,33 +8,20 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
 
 import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from labs.models import LabStatus, Registration, RegistrationStatus
 from labs.services import registration_create
-from legami.celery import app as celery_app
+from tests.browser.helpers import PASSWORD, in_english, watch_csp
+from tests.fixtures import eager_tasks  # noqa: F401  (the fixture, used by name)
 from tests.labs.factories import LabFactory, MeetingFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "a-long-test-password-1"  # the password make_user gives (conftest.py)
-
-
-def watch_csp(page: Page) -> None:
-    page.context.add_init_script(
-        "document.addEventListener('securitypolicyviolation', (e) => console.error("
-        "'CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));"
-    )
-
-
-def in_english(page: Page, live_server: Any) -> None:
-    page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
 
 
 def link_in_mail(to: str, kind: str) -> str:
@@ -44,15 +31,12 @@ def link_in_mail(to: str, kind: str) -> str:
     return "/" + url.split("://", 1)[1].split("/", 1)[1]
 
 
-@pytest.fixture
-def eager_tasks(monkeypatch):
-    """Mails leave at once, in the live server's thread, into the test outbox."""
-    for name in ("task_always_eager", "task_eager_propagates"):
-        monkeypatch.setitem(celery_app.conf, name, True)
-
-
 def test_a_guest_on_the_waiting_list_is_promoted_when_the_seat_holder_cancels(
-    page, chromium, live_server, make_user, eager_tasks
+    page,
+    chromium,
+    live_server,
+    make_user,
+    eager_tasks,  # noqa: F811  (the mails go at once, in the live server's thread)
 ):
     # Given a meeting with one seat, held by a person with an account.
     lab = LabFactory(status=LabStatus.ACTIVE, title="Laboratorio del Cambonino")

@@ -24,27 +24,13 @@ from playwright.sync_api import Page, expect
 from legami.roles import Role
 from pacts.models import LedgerTransaction, Pact, PactStatus, SignatoryKind
 from tests.beneficiaries.factories import assign
-from tests.browser.helpers import log_in
+from tests.browser.helpers import in_english, log_in, watch_csp
 from tests.partners.factories import MembershipFactory, OrganisationFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 # --- Reusable helpers ------------------------------------------------------------------------
-
-
-def watch_csp(page: Page) -> None:
-    """Report every CSP violation of the page's context as a console error (the page
-    fixture collects those in ``page.console_errors``)."""
-    page.context.add_init_script(
-        "document.addEventListener('securitypolicyviolation', (e) => console.error("
-        "'CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));"
-    )
-
-
-def in_english(page: Page, live_server: Any) -> None:
-    """The person chose English with the language switch (a cookie)."""
-    page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
 
 
 def mfa_user(make_user: Any, enable_totp: Any, email: str, **kwargs: Any) -> tuple[Any, str]:

@@ -12,13 +12,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from allauth.account.models import EmailAddress
 from django.core import mail
 from playwright.sync_api import Page, expect
 
 from legami.roles import Role
 from research.models import Response, Survey
-from tests.browser.helpers import log_in
+from tests.browser.helpers import log_in, open_browser, verified
 from tests.fixtures import eager_tasks  # noqa: F401  (the fixture, used by name)
 from tests.partners.factories import MembershipFactory, OrganisationFactory
 
@@ -30,28 +29,6 @@ CHOICE = "Do you work in a team?"
 SCALE = "How satisfied are you with your workload?"
 TEXT = "One word for your job"
 ANSWER_LINK = re.compile(r"https?://\S+/rispondi/[A-Za-z0-9_\-]+/")
-
-
-def open_browser(chromium: Any, live_server: Any) -> Page:
-    """A new browser (its own cookies) in English, whose console errors (a CSP violation
-    is one) are collected in ``page.console_errors``."""
-    context = chromium.new_context(base_url=live_server.url, locale="en-US")
-    context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
-    context.add_init_script(
-        "document.addEventListener('securitypolicyviolation', (e) => console.error("
-        "'CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));"
-    )
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.console_errors = errors
-    return page
-
-
-def verified(user: Any) -> Any:
-    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
-    return user
 
 
 def choose(within: Any, label: str) -> None:
