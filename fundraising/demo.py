@@ -7,6 +7,8 @@ for two open campaigns and has one closed last year, with its account.
 - "Fondo di comunità dell'ambito cremasco": the Chamber of Commerce adds 50 cents per
   euro up to € 2.000, unconditionally.
 - "Natale insieme": closed, with its costs, for the transparency page.
+- A bank statement (camt.053) imported: the transfer of a company's pledge, matched by
+  its causale, and a transfer from someone who never pledged, left to review.
 
 Donors: persons with valid codici fiscali (made with python-codicefiscale), two
 companies with valid partite IVA, and the demo citizen, whose pledge by bank transfer
@@ -37,6 +39,7 @@ from fundraising.services.campaigns import (
 from fundraising.services.donations import donation_pledge, donation_record
 from fundraising.services.donors import donor_create
 from fundraising.services.receipts import receipt_issue
+from fundraising.services.reconciliation import statement_import
 from legami.demo import DEMO_EMAIL_DOMAIN, DemoStep
 from legami.models import Ambito, User
 from partners.models import Organisation
@@ -68,6 +71,43 @@ def _piva(base: str) -> str:
             digit -= 9 if digit > 9 else 0
         total += digit
     return base + str((10 - total % 10) % 10)
+
+
+def camt053(*, iban: str, entries: list[tuple[str, dt.date, str, str, str]]) -> bytes:
+    """A camt.053.001.02 statement of the account ``iban`` with incoming transfers, each
+    (bank reference, booking date, amount, payer, causale) — what a bank's export looks
+    like (the demo's statement; tests build theirs with it too)."""
+    from xml.sax.saxutils import escape
+
+    made = timezone.localtime().replace(microsecond=0).isoformat()
+    rows = "".join(
+        f"""
+      <Ntry>
+        <Amt Ccy="EUR">{escape(amount)}</Amt>
+        <CdtDbtInd>CRDT</CdtDbtInd>
+        <Sts>BOOK</Sts>
+        <BookgDt><Dt>{day.isoformat()}</Dt></BookgDt>
+        <AcctSvcrRef>{escape(reference)}</AcctSvcrRef>
+        <NtryDtls><TxDtls>
+          <Refs><EndToEndId>NOTPROVIDED</EndToEndId></Refs>
+          <RltdPties><Dbtr><Nm>{escape(payer)}</Nm></Dbtr></RltdPties>
+          <RmtInf><Ustrd>{escape(causale)}</Ustrd></RmtInf>
+        </TxDtls></NtryDtls>
+      </Ntry>"""
+        for reference, day, amount, payer, causale in entries
+    )
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02">
+  <BkToCstmrStmt>
+    <GrpHdr><MsgId>CAMT053-{made[:10]}</MsgId><CreDtTm>{made}</CreDtTm></GrpHdr>
+    <Stmt>
+      <Id>STMT-{made[:10]}</Id>
+      <CreDtTm>{made}</CreDtTm>
+      <Acct><Id><IBAN>{escape(iban)}</IBAN></Id><Ccy>EUR</Ccy></Acct>{rows}
+    </Stmt>
+  </BkToCstmrStmt>
+</Document>
+""".encode()
 
 
 def _day(days: int) -> dt.date:
@@ -229,8 +269,6 @@ def seed(*, password: str) -> DemoStep:
             note="Banchetto al mercato di piazza Stradivari",
         )
     )
-    for gift in gifts:
-        receipt_issue(donation=gift, by=fundraiser)
     waiting = donation_pledge(
         donor=anna,
         amount=Decimal("35.00"),
@@ -238,9 +276,31 @@ def seed(*, password: str) -> DemoStep:
         campaign=alone,
         on_wall=True,
     )
-    donation_pledge(
+    company_pledge = donation_pledge(
         donor=companies[1], amount=Decimal("1200.00"), method=Method.BANK_TRANSFER, campaign=crema
     )
+    statement_import(
+        organisation=foundation,
+        by=fundraiser,
+        file_name="estratto-conto-demo.xml",
+        data=camt053(
+            iban=foundation.fundraising_profile.iban,
+            entries=[
+                (
+                    "DEMO-0001",
+                    _day(-2),
+                    "1200.00",
+                    COMPANIES[1][0].upper(),
+                    f"{company_pledge.causale} Fondo di comunita",
+                ),
+                ("DEMO-0002", _day(-1), "60.00", "BERTOLETTI ANGELO", "Per gli anziani soli"),
+            ],
+        ),
+    )
+    company_pledge.refresh_from_db()
+    gifts.append(company_pledge)  # received from the statement
+    for gift in gifts:
+        receipt_issue(donation=gift, by=fundraiser)
     update_post(
         campaign=alone,
         by=fundraiser,
@@ -282,7 +342,10 @@ def seed(*, password: str) -> DemoStep:
     campaign_close(campaign=christmas, by=fundraiser)
     step.summary.append(gettext("campaigns: 3 created, 0 unchanged"))
     step.summary.append(
-        gettext("gifts: %(received)d received with receipts, 2 pledged (causale %(causale)s)")
+        gettext(
+            "gifts: %(received)d received with receipts, 1 pledged (causale %(causale)s); "
+            "a bank statement imported, 1 credit to review"
+        )
         % {"received": len(gifts) + 3, "causale": waiting.causale}
     )
     return step

@@ -230,3 +230,139 @@ def yearly_donor_totals(
     if identified_only:
         qs = qs.exclude(codice_fiscale="", partita_iva="")
     return qs.order_by("last_name", "first_name", "company_name", "pk")
+
+
+# --- The fundraisers' desk: campaigns ---------------------------------------------------
+
+
+def desk_campaigns(user: Any) -> QuerySet[Campaign]:
+    """The campaigns on ``user``'s desk: those of the organisations they raise funds for
+    (drafts included); every campaign for a network administrator, who reads them. The
+    published campaigns of other organisations, public as they are, are not on it."""
+    from legami.policy import Action, subject_for, visible_to
+    from legami.roles import Role
+
+    qs = visible_to(user, Campaign, Action.READ)
+    subject = subject_for(user)
+    if subject.has(Role.NETWORK_ADMIN):
+        return qs
+    return qs.filter(organisation__in=subject.orgs(Role.FUNDRAISER))
+
+
+@dataclass(frozen=True)
+class MethodTotal:
+    method: str
+    label: str
+    gifts: int
+    amount: Decimal
+
+
+def campaign_gifts_by_method(campaign: Campaign) -> list[MethodTotal]:
+    """The campaign's received (not refunded) gifts by method, largest first (one query)."""
+    from fundraising.models import Method
+
+    labels = dict(Method.choices)
+    rows = (
+        Donation.objects.filter(campaign=campaign, status=DonationStatus.RECEIVED)
+        .values("method")
+        .annotate(gifts=Count("pk"), amount=Sum("amount"))
+        .order_by("-amount", "method")
+    )
+    return [
+        MethodTotal(
+            method=row["method"],
+            label=str(labels.get(row["method"], row["method"])),
+            gifts=row["gifts"],
+            amount=row["amount"] or ZERO,
+        )
+        for row in rows
+    ]
+
+
+def campaign_pledged_total(campaign: Campaign) -> Decimal:
+    """What donors promised to the campaign and has not arrived yet (pledges)."""
+    total = Donation.objects.filter(campaign=campaign, status=DonationStatus.PLEDGED).aggregate(
+        total=Coalesce(Sum("amount"), Value(ZERO), output_field=_MONEY)
+    )["total"]
+    return Decimal(total)
+
+
+@dataclass(frozen=True)
+class Mailing:
+    at: dt.datetime
+    donors: int
+
+
+def updates_mailed(update_ids: list[int]) -> dict[int, Mailing]:
+    """For the updates mailed to the donors, when and to how many (as the mailing
+    recorded it in the updates' history; one query)."""
+    from legami.models import ChangeEvent
+
+    if not update_ids:
+        return {}
+    events = ChangeEvent.objects.filter(
+        target_type="fundraising.campaignupdate",
+        target_id__in=[str(pk) for pk in update_ids],
+        action=ChangeEvent.Action.STATE,
+    ).order_by("at", "pk")
+    result: dict[int, Mailing] = {}
+    for event in events:
+        change = (event.changes or {}).get("emailed_to")
+        if isinstance(change, list) and len(change) == 2 and isinstance(change[1], int):
+            result[int(event.target_id)] = Mailing(at=event.at, donors=change[1])
+    return result
+
+
+# --- The fundraisers' desk: donations and receipts --------------------------------------
+
+
+def desk_gifts_q(user: Any, prefix: str = "") -> Q:
+    """The gifts (reached through ``prefix``) whose organisation is on ``user``'s desk:
+    the organisations they raise funds for; every gift for a network administrator."""
+    from legami.policy import subject_for
+    from legami.roles import Role
+
+    subject = subject_for(user)
+    if subject.has(Role.NETWORK_ADMIN):
+        return Q()
+    return Q(**{f"{prefix}organisation__in": subject.orgs(Role.FUNDRAISER)})
+
+
+def desk_donations(user: Any, action: Any = "list") -> QuerySet[Donation]:
+    """The donations on ``user``'s desk that the policy lets them ``action``. A
+    fundraiser's own gifts elsewhere, which the policy lets them read as a donor, are
+    not on the desk."""
+    from legami.policy import visible_to
+
+    return visible_to(user, Donation, action).filter(desk_gifts_q(user))
+
+
+def desk_receipts(user: Any, action: Any = "list") -> QuerySet[Any]:
+    """The receipts of the gifts on ``user``'s desk that the policy lets them ``action``."""
+    from fundraising.models import Receipt
+    from legami.policy import visible_to
+
+    return visible_to(user, Receipt, action).filter(desk_gifts_q(user))
+
+
+def donations_filtered(
+    qs: QuerySet[Donation],
+    *,
+    status: str = "",
+    campaign: Campaign | None = None,
+    method: str = "",
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> QuerySet[Donation]:
+    """``qs`` narrowed by the desk's filters (each optional; dates inclusive)."""
+    if status:
+        qs = qs.filter(status=status)
+    if campaign is not None:
+        qs = qs.filter(campaign=campaign)
+    if method:
+        qs = qs.filter(method=method)
+    if since is not None:
+        qs = qs.filter(date__gte=since)
+    if until is not None:
+        qs = qs.filter(date__lte=until)
+    return qs

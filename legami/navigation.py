@@ -28,6 +28,10 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("legami:dashboard", _("Dashboard"), "authenticated"),
     NavItem("labs:meeting_list", _("Community labs")),
     NavItem("civic_center:home", _("Civic Center")),
+    NavItem("fundraising:campaign_list", _("Campaigns")),
+    NavItem(
+        "fundraising:desk", _("Fundraising desk"), frozenset({Role.FUNDRAISER, Role.NETWORK_ADMIN})
+    ),
     NavItem("civic_center:offer_list", _("Offers"), frozenset({Role.PARTNER_STAFF})),
     NavItem(
         "civic_center:run_list",

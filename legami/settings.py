@@ -265,6 +265,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "civic_center.expire_demands",
         "schedule": crontab(minute=47, hour=2),
     },
+    "fundraising-monthly-gifts": {
+        "task": "fundraising.generate_monthly_gifts",
+        "schedule": crontab(minute=23, hour=5),
+    },
 }
 
 INVITATION_EXPIRY_DAYS = _int("INVITATION_EXPIRY_DAYS", 7, minimum=1)

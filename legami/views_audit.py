@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 
 from legami import policy
 from legami.audit import audit_export
+from legami.exports import BOM, Echo, safe_cell
 from legami.forms import AccessLogFilterForm
 from legami.models import AccessEvent
 from legami.selectors import access_event_list, own_access_report
@@ -91,18 +92,13 @@ def access_log_export(request: HttpRequest) -> HttpResponse | StreamingHttpRespo
     return response
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def _csv_lines(rows: Any) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow(EXPORT_COLUMNS)
+    writer = csv.writer(Echo())
+    yield BOM + writer.writerow(EXPORT_COLUMNS)
     for event in rows.values_list(*EXPORT_COLUMNS).iterator(chunk_size=2000):
         values = list(event)
         values[0] = timezone.localtime(values[0]).isoformat(timespec="seconds")
-        yield writer.writerow(values)
+        yield writer.writerow([safe_cell(value) for value in values])
 
 
 @login_required

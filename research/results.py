@@ -32,6 +32,7 @@ from legami.aggregates import (
     suppress_series,
     suppress_table,
 )
+from legami.exports import safe_text
 from legami.policy import Action, require, visible_to
 from legami.roles import Role
 from partners.models import OrganisationKind
@@ -64,8 +65,6 @@ _BY_FIELD = {
     "role": "response__attribution__invitation__role",
     "organisation_kind": "response__attribution__invitation__organisation__kind",
 }
-# Characters that make a spreadsheet read a cell as a formula (CSV/formula injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -387,11 +386,6 @@ class ExportTable:
     rows: list[list[Any]]
 
 
-def _cell_text(value: str) -> str:
-    """A text a spreadsheet shows as text, never runs as a formula."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
-
-
 def _export_value(kind: str, choices: Any, integer: Any, number: Any, text: Any) -> Any:
     if kind in CHOICE_KINDS:
         return ";".join(str(c) for c in choices or ())
@@ -405,7 +399,7 @@ def _export_value(kind: str, choices: Any, integer: Any, number: Any, text: Any)
                 else number.normalize()
             )
         return number
-    return _cell_text(text) if isinstance(text, str) else text
+    return safe_text(text) if isinstance(text, str) else text
 
 
 def export_table(*, user: Any, survey: Survey, headers: str = "codes") -> ExportTable:
@@ -426,7 +420,7 @@ def export_table(*, user: Any, survey: Survey, headers: str = "codes") -> Export
     kinds = {q.pk: q.kind for q in questions}
     named = not survey.anonymous
     texts = headers == "texts"
-    head = [_cell_text(q.text) if texts else q.code for q in questions]
+    head = [safe_text(q.text) if texts else q.code for q in questions]
     if named:
         head = (
             [gettext("Role"), gettext("Organisation kind")]

@@ -2,7 +2,13 @@
 (``campaign``), donors and their consent (``donor``), donations, monthly gifts and soft
 credits (``donation``), receipts (``receipt``), bank statements (``bank``)."""
 
-from fundraising.models.bank import BankEntry, BankStatement, EntryStatus, StatementFormat
+from fundraising.models.bank import (
+    BankEntry,
+    BankStatement,
+    EntryStatus,
+    ImportStatus,
+    StatementFormat,
+)
 from fundraising.models.campaign import (
     Campaign,
     CampaignCost,
@@ -39,6 +45,7 @@ __all__ = [
     "DonorKind",
     "EntryStatus",
     "FundraisingProfile",
+    "ImportStatus",
     "MatchingPledge",
     "Method",
     "Receipt",

@@ -21,18 +21,47 @@ class StatementFormat(models.TextChoices):
     CAMT053 = "camt053", _("ISO 20022 camt.053 (XML)")
 
 
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", _("waiting to be imported")
+    RUNNING = "running", _("being imported")
+    DONE = "done", _("imported")
+    FAILED = "failed", _("import failed")
+
+
 class BankStatement(models.Model):
+    """A statement file, imported in the request (``statement_import``) or by a Celery
+    task that reports its progress here (``statement_upload`` then ``statement_run``):
+    the file waits in ``data`` until its import is done, the entries are read in
+    batches and ``processed`` says how many of the file's credits are done."""
+
     organisation = models.ForeignKey(
         Organisation, related_name="bank_statements", on_delete=models.PROTECT
     )
     format = models.CharField(_("format"), max_length=8, choices=StatementFormat.choices)
     file_name = models.CharField(_("file"), max_length=200)
     sha256 = models.CharField(max_length=64)
-    account_iban = models.CharField(_("account"), max_length=34, blank=True, default="")
-    imported_at = models.DateTimeField(_("imported"), default=timezone.now)
+    account_iban = models.CharField(_("bank account"), max_length=34, blank=True, default="")
+    imported_at = models.DateTimeField(_("imported on"), default=timezone.now)
     imported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, related_name="+", on_delete=models.SET_NULL, null=True
     )
+    status = models.CharField(
+        _("status"), max_length=8, choices=ImportStatus.choices, default=ImportStatus.DONE
+    )
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=100)
+    # The file, kept while it waits for (or is under) the import; emptied once done.
+    data = models.BinaryField(default=b"", editable=False)
+    # Credits of the file (``total``) and how many the import has gone through.
+    total = models.PositiveIntegerField(_("credits in the file"), default=0)
+    processed = models.PositiveIntegerField(_("credits processed"), default=0)
+    new = models.PositiveIntegerField(_("new credits"), default=0)
+    known = models.PositiveIntegerField(_("credits already known"), default=0)
+    matched = models.PositiveIntegerField(_("matched automatically"), default=0)
+    skipped = models.PositiveIntegerField(_("skipped"), default=0)
+    skipped_reasons = models.JSONField(default=list, blank=True)
+    updated_at = models.DateTimeField(_("last progress"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True, default="")
 
     class Meta:
         verbose_name = _("bank statement")
@@ -41,6 +70,9 @@ class BankStatement(models.Model):
         constraints: ClassVar = [
             models.UniqueConstraint(
                 fields=["organisation", "sha256"], name="fundraising_statement_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(progress__lte=100), name="fundraising_statement_progress"
             ),
         ]
 

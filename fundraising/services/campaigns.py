@@ -11,19 +11,29 @@ still be entered, since invoices come late.
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from fundraising.models import (
     Campaign,
     CampaignCost,
+    CampaignImage,
     CampaignStatus,
     CampaignUpdate,
+    Donation,
+    Donor,
     FundraisingProfile,
     MatchingPledge,
 )
@@ -32,7 +42,15 @@ from legami.audit import audit_change, diff, snapshot
 from legami.policy import Action, require
 from partners.models import Organisation
 
+logger = logging.getLogger(__name__)
+
 GOAL_MAX = Decimal("9999999999.99")
+# Addresses of the desk's own pages next to /gestione/campagne/<slug>/.
+RESERVED_SLUGS = frozenset({"nuova"})
+IMAGE_MAX_BYTES = 5 * 1024 * 1024
+IMAGE_MAX_PIXELS = 40_000_000
+# What Pillow reads in the file's bytes → the extension the file is stored with.
+IMAGE_FORMATS = {"PNG": ".png", "JPEG": ".jpg", "WEBP": ".webp"}
 RATIO_MAX = Decimal("999.99")
 CAMPAIGN_FIELDS = (
     "slug",
@@ -77,10 +95,16 @@ def _check(campaign: Campaign) -> None:
         errors["title"] = _("Give the campaign a title.")
     if not (campaign.slug or "").strip():
         errors["slug"] = _("Give the campaign a short name for its address.")
+    elif campaign.slug in RESERVED_SLUGS:
+        errors["slug"] = _("This short name is taken by the desk's own pages: choose another.")
     elif Campaign.objects.filter(slug=campaign.slug).exclude(pk=campaign.pk).exists():
         errors["slug"] = _("Another campaign already has this short name.")
     if campaign.starts_on and campaign.ends_on and campaign.ends_on < campaign.starts_on:
         errors["ends_on"] = _("The campaign cannot end before it starts.")
+    if campaign.intervention_id is not None and campaign.ambito_id is not None:
+        errors["ambito"] = _(
+            "A campaign funds either a lab's intervention or a fund of an ambito, not both."
+        )
     if errors:
         raise ValidationError(errors)
     campaign.goal = _clean_goal(campaign.goal)
@@ -303,6 +327,11 @@ def update_post(
         changes={"title": [None, update.title], "send_by_email": [None, send_by_email]},
         actor=by,
     )
+    if send_by_email:
+        from fundraising.tasks import mail_campaign_update
+
+        update_id = update.pk
+        transaction.on_commit(lambda: mail_campaign_update.delay(update_id))
     return update
 
 
@@ -325,3 +354,224 @@ def cost_add(
         actor=by,
     )
     return cost
+
+
+@transaction.atomic
+def cost_remove(*, cost: CampaignCost, by: Any) -> None:
+    """Take a cost off the campaign's account (entered by mistake), also after closing."""
+    require(by, Action.CHANGE, cost.campaign)
+    locked = CampaignCost.objects.select_for_update().filter(pk=cost.pk).first()
+    if locked is None:
+        return
+    audit_change(
+        obj=locked,
+        action="delete",
+        changes={
+            "date": [locked.date.isoformat(), None],
+            "description": [locked.description, None],
+            "amount": [str(locked.amount), None],
+        },
+        actor=by,
+    )
+    locked.delete()
+
+
+# --- Images -------------------------------------------------------------------------------
+
+
+def image_kind(file: UploadedFile) -> str:
+    """The extension of an uploaded image, from what Pillow reads in its bytes (the
+    name and the browser's content type are not trusted): PNG, JPEG or WebP, up to
+    ``IMAGE_MAX_BYTES``; anything else is refused under ``image``."""
+    from PIL import Image, UnidentifiedImageError
+
+    refused = ValidationError({"image": _("Upload a PNG, JPEG or WebP image.")}, code="image_type")
+    if file.size is None or file.size > IMAGE_MAX_BYTES:
+        raise ValidationError({"image": _("The image is larger than 5 MB.")}, code="too_big")
+    try:
+        file.seek(0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(file) as probe:
+                kind = probe.format or ""
+                width, height = probe.size
+                probe.verify()
+    except (UnidentifiedImageError, Image.DecompressionBombWarning, Image.DecompressionBombError):
+        raise refused from None
+    except (OSError, SyntaxError, ValueError):  # a truncated or corrupt file
+        raise refused from None
+    finally:
+        file.seek(0)
+    if kind not in IMAGE_FORMATS or width * height > IMAGE_MAX_PIXELS:
+        raise refused
+    return IMAGE_FORMATS[kind]
+
+
+@contextmanager
+def _files_kept_only_on_success() -> Iterator[list[tuple[Any, str]]]:
+    """A file written before its row is saved is removed again if the block fails, so a
+    refused upload leaves no file behind."""
+    written: list[tuple[Any, str]] = []
+    try:
+        yield written
+    except BaseException:
+        for storage, name in written:
+            storage.delete(name)
+        raise
+
+
+def image_add(*, campaign: Campaign, by: Any, image: UploadedFile, alt_text: str) -> CampaignImage:
+    """An image for the campaign's public page, last in order, with its text
+    alternative (required). Stored in the public storage (``public_storage_path``)."""
+    require(by, Action.CHANGE, campaign)
+    alt = (alt_text or "").strip()
+    errors: dict[str, Any] = {}
+    if not alt:
+        errors["alt_text"] = _("Describe the image for those who cannot see it.")
+    elif len(alt) > 250:
+        errors["alt_text"] = _("Keep the description within 250 characters.")
+    try:
+        extension = image_kind(image)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    with _files_kept_only_on_success() as written, transaction.atomic():
+        campaign = _lock(campaign)
+        last = campaign.images.order_by("-order").values_list("order", flat=True).first()
+        row = CampaignImage(campaign=campaign, alt_text=alt, order=0 if last is None else last + 1)
+        row.image.save(f"image{extension}", image, save=False)
+        written.append((row.image.storage, row.image.name))
+        row.save()
+        audit_change(
+            obj=row,
+            action="create",
+            changes={"image": [None, row.image.name], "alt_text": [None, alt]},
+            actor=by,
+        )
+    return row
+
+
+@transaction.atomic
+def image_remove(*, image: CampaignImage, by: Any) -> None:
+    """Take an image off the campaign's page; its file goes once the change is saved."""
+    require(by, Action.CHANGE, image.campaign)
+    locked = CampaignImage.objects.select_for_update().filter(pk=image.pk).first()
+    if locked is None:
+        return
+    storage, name = locked.image.storage, locked.image.name
+    audit_change(
+        obj=locked,
+        action="delete",
+        changes={"image": [name, None], "alt_text": [locked.alt_text, None]},
+        actor=by,
+    )
+    locked.delete()
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
+
+
+@transaction.atomic
+def image_move(*, image: CampaignImage, by: Any, up: bool) -> None:
+    """Move an image one place earlier (``up``) or later on the page; the images are
+    numbered again 0, 1, 2... in their new order."""
+    require(by, Action.CHANGE, image.campaign)
+    _lock(image.campaign)
+    images = list(CampaignImage.objects.filter(campaign_id=image.campaign_id))
+    index = next((i for i, row in enumerate(images) if row.pk == image.pk), None)
+    if index is None:
+        return
+    other = index - 1 if up else index + 1
+    if not 0 <= other < len(images):
+        return
+    images[index], images[other] = images[other], images[index]
+    for order, row in enumerate(images):
+        if row.order != order:
+            before = row.order
+            row.order = order
+            row.save(update_fields=["order"])
+            audit_change(obj=row, action="update", changes={"order": [before, order]}, actor=by)
+
+
+# --- News by e-mail ---------------------------------------------------------------------
+
+
+def update_recipients(campaign: Campaign) -> Any:
+    """The donors an update of ``campaign`` is mailed to: those who gave to the
+    campaign's organisation, whose consent to hear from it is in force, and who have an
+    e-mail address."""
+    from fundraising.services.donors import donors_contactable
+
+    organisation = campaign.organisation
+    gave = Donation.objects.filter(organisation=organisation, donor__isnull=False).values(
+        "donor_id"
+    )
+    return (
+        donors_contactable(organisation)
+        .filter(pk__in=gave)
+        .exclude(email="")
+        .select_related("user")
+        .order_by("pk")
+    )
+
+
+def _donor_language(donor: Donor) -> str:
+    return (getattr(donor.user, "language", "") if donor.user_id else "") or "it"
+
+
+def update_message(update: CampaignUpdate, donor: Donor, connection: Any = None) -> EmailMessage:
+    """The mail of ``update`` to ``donor``, in the donor's language (Italian when they
+    have no account), with how to stop receiving news."""
+    from django.conf import settings
+
+    campaign = update.campaign
+    organisation = campaign.organisation
+    with translation.override(_donor_language(donor)):
+        subject = _("News from the campaign “%(title)s”: %(news)s") % {
+            "title": campaign.title,
+            "news": update.title,
+        }
+        body = render_to_string(
+            "fundraising/email/campaign_update.txt",
+            {
+                "update": update,
+                "campaign": campaign,
+                "organisation": organisation,
+                "name": donor.display_name,
+                "page": f"{settings.SITE_URL}{campaign.get_absolute_url()}",
+            },
+        )
+    return EmailMessage(
+        subject=f"[Legami] {subject}",
+        body=body,
+        to=[donor.email],
+        reply_to=[organisation.email] if organisation.email else None,
+        connection=connection,
+    )
+
+
+def update_mail_send(*, update_id: int) -> int:
+    """Mail an update to the donors who consented (``update_recipients``), once: the
+    update is claimed first (``emailed_at`` set by a conditional UPDATE where it is
+    still empty), so a task delivered twice, or two running at once, mail only once.
+    A mail that fails is logged and not retried (nobody gets the news twice). The number
+    of donors mailed is recorded in the update's history. Returns that number."""
+    claimed = CampaignUpdate.objects.filter(
+        pk=update_id, send_by_email=True, emailed_at__isnull=True
+    ).update(emailed_at=timezone.now())
+    if not claimed:
+        return 0
+    update = CampaignUpdate.objects.select_related("campaign__organisation").get(pk=update_id)
+    sent = 0
+    connection = get_connection()
+    with connection:
+        for donor in update_recipients(update.campaign).iterator(chunk_size=500):
+            try:
+                update_message(update, donor, connection).send()
+            except Exception:
+                logger.exception("Campaign update %s not mailed to donor %s.", update_id, donor.pk)
+                continue
+            sent += 1
+    audit_change(obj=update, action="state", changes={"emailed_to": [None, sent]}, actor=None)
+    logger.info("Campaign update %s mailed to %s donors.", update_id, sent)
+    return sent

@@ -218,7 +218,16 @@ def donation_record(
         changes={"status": [None, donation.status], "amount": [None, str(value)]},
         actor=by,
     )
+    _receipt_after_commit(donation)
     return donation
+
+
+def _receipt_after_commit(donation: Donation) -> None:
+    """A gift received: its receipt is issued (and mailed) by a task once the change is
+    committed (``receipts.receipt_issue_later``)."""
+    from fundraising.services.receipts import receipt_issue_later
+
+    receipt_issue_later(donation)
 
 
 @transaction.atomic
@@ -272,6 +281,7 @@ def donation_receive(
         note=note,
         actor=by,
     )
+    _receipt_after_commit(donation)
     return donation
 
 

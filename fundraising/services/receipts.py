@@ -65,10 +65,12 @@ def _locked_counter(*, organisation_id: int, year: int) -> ReceiptCounter:
 def receipt_issue(*, donation: Donation, by: Any) -> Receipt:
     """Issue the receipt of a received ``donation``: the next number of its recipient
     for the year of the gift, the PDF, the audit record, and the mail to the donor
-    after commit. A donation that already has a receipt gets it back (no new number)."""
+    after commit. A donation that already has a receipt gets it back (no new number).
+    ``by=None`` is the system (``receipt_issue_due``)."""
     from fundraising.tasks import send_receipt_mail
 
-    require(by, Action.CHANGE, donation)
+    if by is not None:  # None: the system, for a gift just received (receipt_issue_due)
+        require(by, Action.CHANGE, donation)
     with transaction.atomic():
         # The donation's lock makes two issues of the same gift wait for each other:
         # the second finds the first's receipt.
@@ -133,6 +135,38 @@ def receipt_issue(*, donation: Donation, by: Any) -> Receipt:
         receipt_id = receipt.pk
         transaction.on_commit(lambda: send_receipt_mail.delay(receipt_id))
     return receipt
+
+
+def receipt_issue_later(donation: Donation) -> None:
+    """Once the current transaction commits, issue the receipt of ``donation`` (just
+    received) in the background: ``fundraising.issue_receipt``. Nothing is queued if
+    the transaction rolls back."""
+    from fundraising.tasks import issue_receipt
+
+    donation_id = donation.pk
+    transaction.on_commit(lambda: issue_receipt.delay(donation_id))
+
+
+def receipt_issue_due(*, donation_id: int) -> Receipt | None:
+    """The receipt of a received gift, issued by the system: every received gift with
+    a known donor, to an organisation that issues receipts, gets one — once (a task
+    delivered twice finds the first receipt). None when no receipt is due: the gift is
+    not received (refunded meanwhile), has no donor (an anonymous cash gift), or its
+    organisation has no fundraising profile."""
+    donation = Donation.objects.filter(pk=donation_id).select_related("organisation").first()
+    if donation is None or donation.status != DonationStatus.RECEIVED or donation.donor_id is None:
+        return None
+    if not FundraisingProfile.objects.filter(organisation_id=donation.organisation_id).exists():
+        logger.warning(
+            "No receipt for donation %s: %s has no fundraising profile.",
+            donation.public_id,
+            donation.organisation,
+        )
+        return None
+    try:
+        return receipt_issue(donation=donation, by=None)
+    except ValidationError:  # refunded between the check and the lock
+        return None
 
 
 def _store_pdf(receipt: Receipt, content: bytes) -> str:

@@ -11,11 +11,13 @@ from django.utils import translation
 
 from fundraising import demo as fundraising_demo
 from fundraising.models import (
+    BankStatement,
     Campaign,
     CampaignStatus,
     Donation,
     DonationStatus,
     Donor,
+    EntryStatus,
     MatchingPledge,
     Receipt,
 )
@@ -62,7 +64,7 @@ def test_campaigns_gifts_and_receipts():
     for donor in Donor.objects.exclude(partita_iva=""):
         assert validate_partita_iva(donor.partita_iva) == donor.partita_iva
     received = Donation.objects.filter(status=DonationStatus.RECEIVED)
-    assert received.count() == Receipt.objects.count() == 11
+    assert received.count() == Receipt.objects.count() == 12
     for year in set(Receipt.objects.values_list("year", flat=True)):
         numbers = sorted(Receipt.objects.filter(year=year).values_list("number", flat=True))
         assert numbers == list(range(1, len(numbers) + 1))
@@ -70,6 +72,14 @@ def test_campaigns_gifts_and_receipts():
     waiting = Donation.objects.get(donor__user__email=f"cittadino@{DEMO_EMAIL_DOMAIN}")
     assert waiting.status == DonationStatus.PLEDGED and waiting.causale
     assert waiting.causale in summary[1]
+    # The bank statement: the company's transfer matched by its causale, one to review.
+    statement = BankStatement.objects.get()
+    assert sorted(statement.entries.values_list("status", flat=True)) == [
+        EntryStatus.MATCHED,
+        EntryStatus.UNMATCHED,
+    ]
+    paid = statement.entries.get(status=EntryStatus.MATCHED).donation
+    assert paid.status == DonationStatus.RECEIVED and paid.donor.partita_iva
 
 
 def test_seeding_twice_adds_nothing():

@@ -419,3 +419,23 @@ def test_overlapping_statements_imported_at_once_record_each_credit_once(org, us
     assert BankEntry.objects.filter(reference="2026101400034567").count() == 1
     assert BankEntry.objects.filter(organisation=org).count() == 6
     assert sum(r.known for r in results) == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "remittance",
+    ["DONO-7K2M9Q", "dono-7k2m9q erogazione liberale", "DONO 7K2M 9Q", "DONO7K2M9Q Rossi"],
+)
+def test_the_causale_is_found_however_the_payers_bank_wrote_it(org, user, remittance):
+    """Case, spaces and the hyphen aside; looked up by the causale's index."""
+    from fundraising.demo import camt053
+
+    pledge = gift(org, "150.00", causale="DONO-7K2M9Q", first="Maria", last="Rossi")
+    data = camt053(
+        iban="IT60X0542811101000000123456",
+        entries=[("REF-1", dt.date(2026, 10, 5), "150.00", "MARIA ROSSI", remittance)],
+    )
+    result = statement_import(organisation=org, by=user, file_name="s.xml", data=data)
+    assert result.matched == 1
+    pledge.refresh_from_db()
+    assert pledge.status == DonationStatus.RECEIVED

@@ -110,3 +110,19 @@ def test_the_access_log_page_costs_the_same_queries_for_2_or_60_rows(
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = dpo_client.get("/audit/access/")
     assert response.context["page"].paginator.count == 62
+
+
+def test_the_export_shows_texts_that_look_like_formulas_never_runs_them(dpo_client, events):
+    AccessEvent.objects.create(
+        actor_label="formula@example.org",
+        actor_roles="operator",
+        action="view",
+        target_type="legami.user",
+        target_id="=1+1",
+        purpose="@SUM(A1)",
+    )
+    response = dpo_client.get("/audit/access/export.csv", {"actor": "formula"})
+    body = b"".join(response.streaming_content).decode("utf-8")
+    header, row = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
+    assert row[header.index("target_id")] == "'=1+1"
+    assert row[header.index("purpose")] == "'@SUM(A1)"
