@@ -7,6 +7,7 @@ for two open campaigns and has one closed last year, with its account.
 - "Fondo di comunità dell'ambito cremasco": the Chamber of Commerce adds 50 cents per
   euro up to € 2.000, unconditionally.
 - "Natale insieme": closed, with its costs, for the transparency page.
+- A monthly gift by standing bank transfer, with its causale.
 - A bank statement (camt.053) imported: the transfer of a company's pledge, matched by
   its causale, and a transfer from someone who never pledged, left to review.
 
@@ -36,7 +37,7 @@ from fundraising.services.campaigns import (
     pledge_add,
     update_post,
 )
-from fundraising.services.donations import donation_pledge, donation_record
+from fundraising.services.donations import donation_pledge, donation_record, recurring_start
 from fundraising.services.donors import donor_create
 from fundraising.services.receipts import receipt_issue
 from fundraising.services.reconciliation import statement_import
@@ -301,6 +302,15 @@ def seed(*, password: str) -> DemoStep:
     gifts.append(company_pledge)  # received from the statement
     for gift in gifts:
         receipt_issue(donation=gift, by=fundraiser)
+    # A monthly gift by standing order: this month's transfer not arrived yet.
+    recurring_start(
+        donor=people[1][0],
+        amount=Decimal("15.00"),
+        method=Method.BANK_TRANSFER,
+        campaign=alone,
+        day_of_month=10,
+        by=fundraiser,
+    )
     update_post(
         campaign=alone,
         by=fundraiser,

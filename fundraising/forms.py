@@ -17,6 +17,7 @@ from fundraising.models import DonorKind, Method
 
 SUGGESTED_AMOUNTS = (Decimal("10"), Decimal("25"), Decimal("50"), Decimal("100"))
 OTHER = "other"
+ONCE, MONTHLY = "once", "monthly"
 
 
 def _euro(value: Decimal) -> str:
@@ -36,6 +37,13 @@ class GiveForm(forms.Form):
         help_text=_("Fill in only when you chose “another amount”."),
     )
     method = forms.ChoiceField(label=_("How you pay"), widget=forms.RadioSelect)
+    frequency = forms.ChoiceField(
+        label=_("How often"),
+        choices=[(ONCE, _("once")), (MONTHLY, _("every month, by standing bank transfer"))],
+        initial=ONCE,
+        required=False,  # once, unless monthly is chosen
+        widget=forms.RadioSelect,
+    )
     kind = forms.ChoiceField(
         label=_("You give as"),
         choices=DonorKind.choices,
@@ -103,6 +111,11 @@ class GiveForm(forms.Form):
                 self.add_error("first_name", _("Give your first name."))
             if not (data.get("last_name") or "").strip():
                 self.add_error("last_name", _("Give your last name."))
+        if data.get("frequency") == MONTHLY and data.get("method") != Method.BANK_TRANSFER:
+            self.add_error(
+                "frequency",
+                _("A monthly gift is made by a standing bank transfer: choose bank transfer."),
+            )
         if data.get("anonymous"):
             data["on_wall"] = False  # an anonymous gift is never on the wall
         return data

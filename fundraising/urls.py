@@ -10,6 +10,7 @@ from fundraising.views import (
     manage_exports,
     manage_gifts,
     public,
+    public_consent,
     webhooks,
 )
 
@@ -17,6 +18,7 @@ app_name = "fundraising"
 
 urlpatterns: list[URLPattern | URLResolver] = [
     *public.urlpatterns,
+    *public_consent.urlpatterns,
     *webhooks.urlpatterns,
     *manage.urlpatterns,
     *manage_campaigns.urlpatterns,

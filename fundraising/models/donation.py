@@ -56,6 +56,9 @@ class RecurringGift(models.Model):
     stopped_on = models.DateField(_("stopped on"), null=True, blank=True)
     # The provider's subscription, for card gifts.
     provider_reference = models.CharField(max_length=120, blank=True, default="")
+    # For a gift by standing bank transfer: the causale the donor's bank repeats every
+    # month (a causale no donation has), which finds the month's pledged donation.
+    causale = models.CharField(_("causale"), max_length=20, unique=True, null=True, blank=True)
 
     class Meta:
         verbose_name = _("monthly gift")

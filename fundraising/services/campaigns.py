@@ -521,11 +521,15 @@ def _donor_language(donor: Donor) -> str:
 
 def update_message(update: CampaignUpdate, donor: Donor, connection: Any = None) -> EmailMessage:
     """The mail of ``update`` to ``donor``, in the donor's language (Italian when they
-    have no account), with how to stop receiving news."""
+    have no account), with how to stop receiving news: the donor's own signed
+    unsubscribe link, in the footer and in the ``List-Unsubscribe`` header."""
     from django.conf import settings
+
+    from fundraising.services.donors import unsubscribe_url
 
     campaign = update.campaign
     organisation = campaign.organisation
+    unsubscribe = unsubscribe_url(donor, organisation)
     with translation.override(_donor_language(donor)):
         subject = _("News from the campaign “%(title)s”: %(news)s") % {
             "title": campaign.title,
@@ -539,6 +543,7 @@ def update_message(update: CampaignUpdate, donor: Donor, connection: Any = None)
                 "organisation": organisation,
                 "name": donor.display_name,
                 "page": f"{settings.SITE_URL}{campaign.get_absolute_url()}",
+                "unsubscribe": unsubscribe,
             },
         )
     return EmailMessage(
@@ -546,6 +551,7 @@ def update_message(update: CampaignUpdate, donor: Donor, connection: Any = None)
         body=body,
         to=[donor.email],
         reply_to=[organisation.email] if organisation.email else None,
+        headers={"List-Unsubscribe": f"<{unsubscribe}>"},
         connection=connection,
     )
 

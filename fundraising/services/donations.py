@@ -60,7 +60,10 @@ def causale_new() -> str:
         code = CAUSALE_PREFIX + "".join(
             secrets.choice(CAUSALE_ALPHABET) for _ in range(CAUSALE_LENGTH)
         )
-        if not Donation.objects.filter(causale=code).exists():
+        if (
+            not Donation.objects.filter(causale=code).exists()
+            and not RecurringGift.objects.filter(causale=code).exists()
+        ):
             return code
     raise RuntimeError("no free causale after several attempts")
 
@@ -363,7 +366,9 @@ def recurring_start(
     by: Any = None,
 ) -> RecurringGift:
     """A monthly gift (from the online form, ``by=None``, or entered by a fundraiser).
-    Its first month's donation is made by ``recurring_generate``."""
+    By bank transfer it gets its own causale, which the donor's standing order repeats
+    every month. Its first month's donation is made at once when it starts today or
+    earlier (then every month by ``recurring_generate``)."""
     recipient = _recipient(campaign, organisation)
     value = clean_amount(amount)
     _check_method(method)
@@ -380,8 +385,12 @@ def recurring_start(
         day_of_month=day_of_month,
         started_on=started_on or timezone.localdate(),
         provider_reference=provider_reference,
+        causale=causale_new() if method == Method.BANK_TRANSFER else None,
     )
     audit_change(obj=gift, action="create", changes={"amount": [None, str(value)]}, actor=by)
+    today = timezone.localdate()
+    if gift.started_on <= today:
+        _month_donation(gift, today)
     return gift
 
 
@@ -425,39 +434,53 @@ def _gifts_due(today: dt.date, period: str) -> QuerySet[RecurringGift]:
 def recurring_generate(*, today: dt.date) -> list[Donation]:
     """This month's pledged donation of every active monthly gift that started by
     ``today``, once per gift and month (the unique (recurring, period) decides: running
-    it twice, or twice at once, makes nothing the second time). A gift whose campaign
-    no longer collects goes to the organisation, without the campaign. Returns the
-    donations made now."""
+    it twice, or twice at once, makes nothing the second time). Returns the donations
+    made now."""
     period = period_of(today)
-    last_day = calendar.monthrange(today.year, today.month)[1]
     made: list[Donation] = []
     for gift in _gifts_due(today, period):
-        campaign = gift.campaign
-        if campaign is not None and not campaign_open_for_gifts(campaign, today):
-            campaign = None
-        try:
-            with transaction.atomic():
-                donation = Donation.objects.create(
-                    organisation_id=gift.organisation_id,
-                    campaign=campaign,
-                    donor_id=gift.donor_id,
-                    amount=gift.amount,
-                    method=gift.method,
-                    status=DonationStatus.PLEDGED,
-                    date=today.replace(day=min(gift.day_of_month, last_day)),
-                    causale=causale_new() if gift.method == Method.BANK_TRANSFER else None,
-                    recurring=gift,
-                    period=period,
-                )
-                audit_change(
-                    obj=donation,
-                    action="create",
-                    changes={"recurring": [None, gift.pk], "period": [None, period]},
-                )
-        except IntegrityError:  # made meanwhile by another run
-            continue
-        made.append(donation)
+        donation = _month_donation(gift, today)
+        if donation is not None:
+            made.append(donation)
     return made
+
+
+def _month_donation(gift: RecurringGift, today: dt.date) -> Donation | None:
+    """The pledged donation of ``gift`` for the month of ``today``, or None when another
+    run made it meanwhile. A gift whose campaign no longer collects goes to the
+    organisation, without the campaign. A standing transfer's donations carry no causale
+    of their own: the gift's causale finds them (reconciliation)."""
+    period = period_of(today)
+    last_day = calendar.monthrange(today.year, today.month)[1]
+    campaign = gift.campaign
+    if campaign is not None and not campaign_open_for_gifts(campaign, today):
+        campaign = None
+    try:
+        with transaction.atomic():
+            donation = Donation.objects.create(
+                organisation_id=gift.organisation_id,
+                campaign=campaign,
+                donor_id=gift.donor_id,
+                amount=gift.amount,
+                method=gift.method,
+                status=DonationStatus.PLEDGED,
+                date=today.replace(day=min(gift.day_of_month, last_day)),
+                causale=(
+                    causale_new()
+                    if gift.method == Method.BANK_TRANSFER and not gift.causale
+                    else None
+                ),
+                recurring=gift,
+                period=period,
+            )
+            audit_change(
+                obj=donation,
+                action="create",
+                changes={"recurring": [None, gift.pk], "period": [None, period]},
+            )
+    except IntegrityError:  # made meanwhile by another run
+        return None
+    return donation
 
 
 # --- Soft credits -------------------------------------------------------------------------

@@ -22,11 +22,15 @@ when it changes the consent in force, under a lock of the donor's row.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
+from django.conf import settings
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -323,3 +327,43 @@ def donors_contactable(organisation: Organisation) -> QuerySet[Donor]:
         .values("given")[:1]
     )
     return Donor.objects.annotate(consent_given=Subquery(latest)).filter(consent_given=True)
+
+
+# --- The unsubscribe link -----------------------------------------------------------------
+
+UNSUBSCRIBE_SALT = "fundraising.unsubscribe"
+
+
+def unsubscribe_token(donor: Donor, organisation: Organisation) -> str:
+    """A signed token naming ``donor`` (by public id) and ``organisation``: whoever holds
+    it may withdraw that donor's consent to hear from that organisation, and nothing
+    else. It does not expire (a news mail may be read years later); it cannot be made
+    up or changed without the secret key. The same donor and organisation always give
+    the same token (no timestamp in it): every mail carries the same link."""
+    return signing.Signer(salt=UNSUBSCRIBE_SALT).sign_object(
+        {"d": donor.public_id.hex, "o": organisation.pk}
+    )
+
+
+def unsubscribe_url(donor: Donor, organisation: Organisation) -> str:
+    """The full address of the unsubscribe page for ``donor`` and ``organisation``."""
+    path = reverse(
+        "fundraising:unsubscribe", kwargs={"token": unsubscribe_token(donor, organisation)}
+    )
+    return f"{settings.SITE_URL}{path}"
+
+
+def donor_from_unsubscribe_token(token: str) -> tuple[Donor, Organisation] | None:
+    """The (donor, organisation) a token of ``unsubscribe_token`` names; None when the
+    signature does not match or either of them is gone."""
+    try:
+        payload = signing.Signer(salt=UNSUBSCRIBE_SALT).unsign_object(token)
+        public_id = uuid.UUID(hex=str(payload["d"]))
+        org_id = int(payload["o"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return None
+    donor = Donor.objects.filter(public_id=public_id).first()
+    organisation = Organisation.objects.filter(pk=org_id).first()
+    if donor is None or organisation is None:
+        return None
+    return donor, organisation

@@ -463,11 +463,16 @@ def _match(organisation: Organisation, entry: BankEntry) -> Donation | None:
 
     (a) The remittance holds a donation's causale: that gift, if the amount is the same;
     a different amount (or a causale of a gift not pledged any more) is never received
-    automatically. (b) No causale: the one pledged gift of the same amount whose donor's
-    name is the counterparty's."""
+    automatically. A monthly gift's causale (a standing order): its oldest pledged
+    month of the same amount. (b) No causale: the one pledged gift of the same amount
+    whose donor's name is the counterparty's."""
     codes = causali_in(entry.remittance)
     if codes:
         by_causale = list(Donation.objects.filter(organisation=organisation, causale__in=codes)[:2])
+        if not by_causale:
+            month = _month_of_standing_order(organisation, codes, entry.amount)
+            if month is not None:
+                return month
         if by_causale:
             if len(by_causale) > 1:
                 return None
@@ -490,6 +495,19 @@ def _match(organisation: Organisation, entry: BankEntry) -> Donation | None:
         if _name_key(d.donor.display_name) == counterparty  # type: ignore[union-attr]
     ]
     return candidates[0] if len(candidates) == 1 else None
+
+
+def _month_of_standing_order(
+    organisation: Organisation, codes: list[str], amount: Decimal
+) -> Donation | None:
+    """The oldest month of a monthly gift (by its causale) still pledged at ``amount``
+    and paid by no credit: what one more transfer of a standing order pays."""
+    return (
+        _pledged(organisation)
+        .filter(recurring__causale__in=codes, amount=amount)
+        .order_by("date", "pk")
+        .first()
+    )
 
 
 def entry_confirm(*, entry: BankEntry, donation: Donation, by: Any) -> BankEntry:
@@ -624,7 +642,15 @@ def pledge_by_causale(organisation: Organisation, causale: str) -> Donation | No
     codes = causali_in(causale)
     if not codes:
         return None
-    return Donation.objects.filter(organisation=organisation, causale__in=codes).first()
+    found = Donation.objects.filter(organisation=organisation, causale__in=codes).first()
+    if found is None:  # a monthly gift's causale: its oldest month still pledged
+        found = (
+            _pledged(organisation)
+            .filter(recurring__causale__in=codes)
+            .order_by("date", "pk")
+            .first()
+        )
+    return found
 
 
 def entry_record_gift(

@@ -55,6 +55,8 @@ from fundraising.models import (
     Donor,
     Receipt,
     ReceiptStatus,
+    RecurringGift,
+    RecurringStatus,
     SoftCredit,
 )
 from fundraising.receipt_pdf import euro
@@ -65,6 +67,7 @@ from fundraising.selectors import (
 )
 from fundraising.services import donations as donation_services
 from fundraising.services import donors as donor_services
+from fundraising.services.donors import is_fundraiser_of
 from fundraising.services.receipts import (
     receipt_cancel,
     receipt_file_name,
@@ -290,6 +293,11 @@ def _donor_page(
         .order_by("-donation__date", "-pk")
     )
     orgs = desk_orgs(user)
+    monthly = (
+        RecurringGift.objects.filter(desk_gifts_q(user), donor=donor)
+        .select_related("campaign", "organisation")
+        .order_by("status", "-started_on", "-pk")
+    )
     audit_read(
         objs=[donor], action=AccessEvent.Action.VIEW, purpose="donor page", subject_user=subject_of
     )
@@ -303,6 +311,15 @@ def _donor_page(
             "received": euro(totals["received"]),
             "more_gifts": totals["count"] > GIFTS_SHOWN,
             "credits": [{"credit": c, "amount": euro(c.donation.amount)} for c in credits],
+            "monthly": [
+                {
+                    "gift": g,
+                    "amount": euro(g.amount),
+                    "can_stop": g.status == RecurringStatus.ACTIVE
+                    and is_fundraiser_of(user, g.organisation_id),
+                }
+                for g in monthly
+            ],
             "consents": _consent_sections(user, donor),
             "consent_form": consent_form
             or (ConsentForm(organisations=orgs) if may_change_any(user) else None),
@@ -320,6 +337,35 @@ def donor_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     """A donor: contact data and fiscal codes, their gifts to the person's
     organisations, the gifts credited to them, their consent (in force and history)."""
     return _donor_page(request, donor_or_404(request, public_id))
+
+
+@never_cache
+@login_required
+@require_POST
+def monthly_gift_stop(request: HttpRequest, public_id: UUID, pk: int) -> HttpResponse:
+    """Stop a monthly gift (the donor asked; their standing order is stopped at their
+    bank). Only a fundraiser of the organisation it goes to; months already pledged
+    stay (they are cancelled one by one, if they will not come)."""
+    donor = donor_or_404(request, public_id)
+    user = me(request)
+    gift = (
+        RecurringGift.objects.filter(desk_gifts_q(user), donor=donor, pk=pk)
+        .select_related("organisation")
+        .first()
+    )
+    if gift is None:
+        raise Http404(gettext("No such monthly gift on your desk."))
+    if not is_fundraiser_of(user, gift.organisation_id):
+        raise PermissionDenied
+    already = gift.status == RecurringStatus.STOPPED
+    donation_services.recurring_stop(gift=gift, by=user)
+    messages.success(
+        request,
+        gettext("This monthly gift was already stopped.")
+        if already
+        else gettext("The monthly gift is stopped: no more months are pledged."),
+    )
+    return redirect("fundraising:manage_donor", public_id=donor.public_id)
 
 
 def _donor_form_page(request: HttpRequest, form: DonorForm, donor: Donor | None) -> HttpResponse:
@@ -892,6 +938,11 @@ urlpatterns: list[URLPattern] = [
     path("gestione/donatori/<uuid:public_id>/modifica/", donor_edit, name="manage_donor_edit"),
     path(
         "gestione/donatori/<uuid:public_id>/consenso/", donor_consent, name="manage_donor_consent"
+    ),
+    path(
+        "gestione/donatori/<uuid:public_id>/mensili/<int:pk>/ferma/",
+        monthly_gift_stop,
+        name="manage_monthly_gift_stop",
     ),
     path("gestione/doni/", donation_list, name="manage_donations"),
     path("gestione/doni/nuovo/", donation_record, name="manage_donation_record"),

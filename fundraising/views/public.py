@@ -35,7 +35,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from fundraising import matching
-from fundraising.forms import OTHER, GiveForm
+from fundraising.forms import MONTHLY, OTHER, GiveForm
 from fundraising.models import (
     Campaign,
     CampaignStatus,
@@ -51,7 +51,11 @@ from fundraising.selectors import (
     campaigns_progress,
     donor_wall,
 )
-from fundraising.services.donations import campaign_open_for_gifts, donation_pledge
+from fundraising.services.donations import (
+    campaign_open_for_gifts,
+    donation_pledge,
+    recurring_start,
+)
 from fundraising.services.donors import consent_set, donor_create
 from fundraising.services.payments import card_checkout
 from legami.forms import add_service_errors
@@ -293,14 +297,24 @@ def campaign_give(request: HttpRequest, slug: str) -> HttpResponse:
                     given=True,
                     source="donation form",
                 )
-            donation = donation_pledge(
-                donor=donor,
-                amount=form.chosen_amount(),
-                method=data["method"],
-                campaign=campaign,
-                anonymous=data["anonymous"],
-                on_wall=data["on_wall"] and not data["anonymous"],
-            )
+            if data["frequency"] == MONTHLY:
+                gift = recurring_start(
+                    donor=donor,
+                    amount=form.chosen_amount(),
+                    method=Method.BANK_TRANSFER,
+                    campaign=campaign,
+                    day_of_month=min(timezone.localdate().day, 28),
+                )
+                donation = gift.donations.get()  # this month's
+            else:
+                donation = donation_pledge(
+                    donor=donor,
+                    amount=form.chosen_amount(),
+                    method=data["method"],
+                    campaign=campaign,
+                    anonymous=data["anonymous"],
+                    on_wall=data["on_wall"] and not data["anonymous"],
+                )
             thanks = _absolute(request, "fundraising:pledge_thanks", donation.public_id)
             if donation.method == Method.CARD:
                 url = card_checkout(
@@ -324,7 +338,9 @@ def pledge_thanks(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Thanks, and for a bank transfer where to send the money: the beneficiary, its
     IBAN, the amount and the causale that identifies this gift."""
     donation = (
-        Donation.objects.select_related("organisation__fundraising_profile", "campaign")
+        Donation.objects.select_related(
+            "organisation__fundraising_profile", "campaign", "recurring"
+        )
         .filter(public_id=public_id)
         .first()
     )
@@ -341,6 +357,12 @@ def pledge_thanks(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             "profile": profile,
             "iban": iban_groups(profile.iban) if profile else "",
             "bank_transfer": donation.method == Method.BANK_TRANSFER,
+            "monthly": donation.recurring,
+            "causale": (
+                donation.recurring.causale
+                if donation.recurring and donation.recurring.causale
+                else donation.causale
+            ),
             "pledged": donation.status == DonationStatus.PLEDGED,
             "received": donation.status == DonationStatus.RECEIVED,
         },

@@ -19,6 +19,7 @@ import pytest
 from django.utils import timezone
 
 from fundraising.models import DonationStatus, DonorKind, Method
+from fundraising.services.donations import recurring_start
 from fundraising.services.receipts import receipt_issue
 from legami.roles import Role
 from tests.fundraising.factories import (
@@ -92,6 +93,14 @@ ROWS: list[Row] = [
     *_rows("POST", DONOR + "consenso/", changers(302), data=CONSENT),
     *_rows("POST", DONOR + "consenso/", changers(400), data={**CONSENT, "source": ""}),
     *rows("GET", DONOR + "consenso/", {"anonymous": 302}, default=405, roles=EVERYONE),
+    *_rows("POST", DONOR + "mensili/{monthly.pk}/ferma/", changers(302)),
+    *rows(
+        "GET",
+        DONOR + "mensili/{monthly.pk}/ferma/",
+        {"anonymous": 302},
+        default=405,
+        roles=EVERYONE,
+    ),
     # Donations
     *_rows("GET", DONATIONS, readers()),
     *_rows("GET", DONATIONS + "?status=pledged", readers()),
@@ -148,6 +157,9 @@ def world(db):
         campaign=campaign, donor=donor, status=DonationStatus.RECEIVED, received_at=now
     )
     receipt = receipt_issue(donation=received, by=owner)
+    monthly = recurring_start(
+        donor=donor, amount="10", method=Method.BANK_TRANSFER, organisation=org, by=owner
+    )
     return {
         "users": {"owner": owner},
         "org": org,
@@ -157,6 +169,7 @@ def world(db):
         "received": received,
         "bare": bare,
         "receipt": receipt,
+        "monthly": monthly,
     }
 
 

@@ -27,6 +27,7 @@ from fundraising.services.donations import (
     donation_receive,
     donation_record,
     donation_refund,
+    period_of,
     recurring_start,
 )
 from fundraising.services.payments import payment_event_apply
@@ -165,7 +166,9 @@ def test_monthly_gifts_are_generated_once_a_month_by_the_beat_task(settings):
         day_of_month=5,
         started_on=timezone.localdate() - dt.timedelta(days=1),
     )
+    gift = RecurringGift.objects.get()
+    gift.donations.all().delete()  # as if it started before this month
     assert generate_monthly_gifts.delay().get() == 1
     assert generate_monthly_gifts.delay().get() == 0
-    (made,) = RecurringGift.objects.get().donations.all()
-    assert made.status == DonationStatus.PLEDGED and made.causale
+    (made,) = gift.donations.all()
+    assert made.status == DonationStatus.PLEDGED and made.period == period_of(timezone.localdate())
