@@ -868,6 +868,19 @@ RULES: dict[str, dict[Action, Rule]] = {
         }
         for name in ("bankstatement", "bankentry")
     },
+    # --- Piano di zona reports (reports) ---
+    # An ambito's figures (rows: legami.Ambito) for the administrators and the service
+    # coordinators of the ambito; every ambito for network administrators.
+    "reports.ambito_report": {
+        action: either(
+            roles(Role.NETWORK_ADMIN),
+            when(
+                lambda s: s.has(Role.AMBITO_ADMIN, Role.COORDINATOR),
+                lambda s: Q(pk__in=s.ambiti(Role.AMBITO_ADMIN, Role.COORDINATOR)),
+            ),
+        )
+        for action in (Action.LIST, Action.READ, Action.EXPORT)
+    },
     "legami.changeevent": {
         Action.LIST: roles(Role.DPO),
         Action.READ: roles(Role.DPO),
