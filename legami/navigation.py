@@ -67,6 +67,11 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         _("Observatory"),
         frozenset({Role.RESEARCHER, Role.AMBITO_ADMIN, Role.NETWORK_ADMIN}),
     ),
+    NavItem(
+        "reports:report_list",
+        _("Reports"),
+        frozenset({Role.AMBITO_ADMIN, Role.COORDINATOR, Role.NETWORK_ADMIN}),
+    ),
     NavItem("labs:referred_needs", _("Needs from the labs"), frozenset({Role.COORDINATOR})),
     NavItem("beneficiaries:referral_inbox", _("Referrals"), frozenset({Role.COORDINATOR})),
     NavItem("beneficiaries:case_import", _("Import cases"), frozenset({Role.COORDINATOR})),

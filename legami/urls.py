@@ -22,6 +22,7 @@ api_v1 = [
     path("", include("partners.api_urls")),
     path("", include("beneficiaries.api_urls")),
     path("", include("pacts.api_urls")),
+    path("", include("reports.api_urls")),
 ]
 
 core = (

@@ -5,8 +5,38 @@ same ones pages, exports and the API use."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
+from django.db.models import QuerySet
+
+from legami.models import Ambito, Comune
+from legami.policy import Action, scope, visible_to
 from reports.indicators import AREAS, INDICATORS, Indicator, Period, Result, Scope
+
+RESOURCE = "reports.ambito_report"
+
+
+def reports_allowed(user: Any) -> bool:
+    """Whether ``user`` reads the report of any ambito (else their pages answer 403)."""
+    return scope(user, Action.READ, RESOURCE) is not False
+
+
+def report_ambiti(user: Any, action: str = Action.READ) -> QuerySet[Ambito]:
+    """The ambiti whose report ``user`` may ``action`` (read, export), by name."""
+    return visible_to(user, RESOURCE, action, queryset=Ambito.objects.all()).order_by("name")
+
+
+def report_scope(
+    user: Any, ambito_code: str, comune_id: int | None = None, action: str = Action.READ
+) -> Scope | None:
+    """The scope of the report of the ambito ``ambito_code`` (and of one of its comuni),
+    or None when the user may not ``action`` it or it does not exist (pages: 404)."""
+    ambito = report_ambiti(user, action).filter(code=ambito_code).first()
+    if ambito is None:
+        return None
+    if comune_id is not None and not Comune.objects.filter(pk=comune_id, ambito=ambito).exists():
+        return None
+    return Scope(ambito.pk, comune_id)
 
 
 def report(

@@ -1,6 +1,10 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+
+from reports import views
 
 app_name = "reports"
 
-# Pages of this app are added by its own issue.
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views.report_list, name="report_list"),
+    path("<slug:ambito_code>/<str:period_code>/", views.report_page, name="report"),
+]

@@ -53,3 +53,19 @@ def test_nobody_else_reads_a_report(role):
     user = holder(role, cremona)
     assert readable(user) == set()
     assert not allowed(user, Action.READ, REPORT, cremona)
+
+
+def test_the_scope_of_a_report_is_found_only_for_its_readers():
+    from reports.selectors import report_scope, reports_allowed
+    from tests.legami.factories import ComuneFactory
+
+    cremona, crema = AmbitoFactory(), AmbitoFactory()
+    inside, outside = ComuneFactory(ambito=cremona), ComuneFactory(ambito=crema)
+    admin = holder(Role.AMBITO_ADMIN, cremona)
+    assert reports_allowed(admin)
+    assert report_scope(admin, cremona.code).ambito_id == cremona.pk
+    assert report_scope(admin, cremona.code, inside.pk).comune_id == inside.pk
+    assert report_scope(admin, cremona.code, outside.pk) is None  # not a comune of it
+    assert report_scope(admin, crema.code) is None
+    assert report_scope(admin, "no-such-ambito") is None
+    assert not reports_allowed(holder(Role.OPERATOR, cremona))
