@@ -29,7 +29,7 @@ from legami.policy import Action
 from reports.indicators import AREAS, Indicator, Period, Result, Scope, Unit, parse_period
 from reports.indicators.base import PERIOD_KINDS
 from reports.present import Shown, show
-from reports.selectors import RESOURCE, report, report_ambiti
+from reports.selectors import RESOURCE, report, report_ambiti, report_comune
 
 AUDIT_PURPOSE = "piano di zona report API"
 
@@ -252,7 +252,7 @@ class ReportViewSet(PolicyViewSetMixin, viewsets.ViewSet):
         form.is_valid(raise_exception=True)
         comune = None
         if "comune" in form.validated_data:
-            comune = Comune.objects.filter(pk=form.validated_data["comune"], ambito=ambito).first()
+            comune = report_comune(ambito, form.validated_data["comune"])
             if comune is None:
                 raise serializers.ValidationError(
                     {"comune": [gettext("Not a comune of this ambito.")]}

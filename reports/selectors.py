@@ -34,9 +34,15 @@ def report_scope(
     ambito = report_ambiti(user, action).filter(code=ambito_code).first()
     if ambito is None:
         return None
-    if comune_id is not None and not Comune.objects.filter(pk=comune_id, ambito=ambito).exists():
+    if comune_id is not None and report_comune(ambito, comune_id) is None:
         return None
     return Scope(ambito.pk, comune_id)
+
+
+def report_comune(ambito: Ambito, comune_id: int) -> Comune | None:
+    """The comune ``comune_id`` if it is one of ``ambito``'s (a report of a comune is
+    always within its ambito's), else None."""
+    return Comune.objects.filter(pk=comune_id, ambito=ambito).first()
 
 
 def report(
