@@ -6,9 +6,10 @@ indicator of every area for the period and the one before, figures always shown 
 ``reports.present.show`` (counts of people below 5 read "<5").
 
 A role that reads no report at all is refused (403); an ambito the person may not read,
-or that does not exist, and a comune that is not one of the ambito's, are not there (404);
-a malformed period or comune is a bad request (400). Each report read is one row of the
-access log (``audit_read`` of the ambito, action "view", purpose "piano di zona report").
+or that does not exist, is not there (404); a malformed period, or a comune that is not
+a number or not one of the ambito's, is a bad request (400, as in the API). Each report
+read is one row of the access log (``audit_read`` of the ambito, action "view", purpose
+"piano di zona report").
 """
 
 from __future__ import annotations
@@ -32,11 +33,20 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from legami.audit import audit_read
-from legami.models import AccessEvent, Ambito, Comune
+from legami.models import AccessEvent
 from reports.forms import ReportChoiceForm
-from reports.indicators import AREAS, Indicator, Period, Result, Unit, parse_period, period_ending
+from reports.indicators import (
+    AREAS,
+    Indicator,
+    Period,
+    Result,
+    Scope,
+    Unit,
+    parse_period,
+    period_ending,
+)
 from reports.present import Shown, show
-from reports.selectors import report, report_ambiti, report_scope, reports_allowed
+from reports.selectors import report, report_ambiti, report_comune, reports_allowed
 
 PURPOSE = "piano di zona report"
 # Areas whose records have no comune: their indicators give no figure for a comune.
@@ -317,11 +327,13 @@ def report_page(request: HttpRequest, ambito_code: str, period_code: str) -> Htt
         if not (raw_comune.isascii() and raw_comune.isdigit() and len(raw_comune) <= 9):
             return _bad_request(request, gettext("The comune must be given by its number."))
         comune_id = int(raw_comune)
-    scope = report_scope(request.user, ambito_code, comune_id)
-    if scope is None:
+    ambito = report_ambiti(request.user).filter(code=ambito_code).first()
+    if ambito is None:
         raise Http404
-    ambito = Ambito.objects.get(pk=scope.ambito_id)
-    comune = Comune.objects.get(pk=comune_id) if comune_id is not None else None
+    comune = report_comune(ambito, comune_id) if comune_id is not None else None
+    if comune_id is not None and comune is None:  # as the API: bad input, not a missing page
+        return _bad_request(request, gettext("This comune is not in the ambito chosen."))
+    scope = Scope(ambito.pk, comune_id)
     previous = period.previous()
     following = period_ending(period.kind, period.end + dt.timedelta(days=1))
     sections = _sections(report(scope, period), report(scope, previous), comune is not None)
