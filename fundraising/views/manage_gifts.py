@@ -748,21 +748,22 @@ def donation_cancel(request: HttpRequest, public_id: UUID) -> HttpResponse:
     donation = _changed_donation(request, public_id)
     form = ReasonForm(request.POST, prefix_id="cancel")
     if form.is_valid():
-        if donation.status != DonationStatus.PLEDGED:
-            form.add_error(
-                None,
-                gettext("Only a pledged gift can be cancelled; this one is %(status)s.")
-                % {"status": donation.get_status_display()},
+        # Which gifts can be cancelled is the service's rule; cancelling twice (a double
+        # click) changes nothing and says so.
+        already = donation.status == DonationStatus.CANCELLED
+        try:
+            donation = donation_services.donation_cancel(
+                donation=donation, by=me(request), reason=form.cleaned_data["reason"]
             )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
         else:
-            try:
-                donation = donation_services.donation_cancel(
-                    donation=donation, by=me(request), reason=form.cleaned_data["reason"]
-                )
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                return _done(request, donation, gettext("The pledge is cancelled."))
+            message = (
+                gettext("This pledge was already cancelled.")
+                if already
+                else gettext("The pledge is cancelled.")
+            )
+            return _done(request, donation, message)
     return _donation_page(request, donation, status=400, cancel_form=form)
 
 
