@@ -343,3 +343,174 @@ def isolation_risk(*, since: dt.date, until: dt.date) -> dict[tuple[str, str], i
         for status in (AT_RISK, NOT_AT_RISK):
             counts[(label, status)] = found.get(status, 0)
     return counts
+
+
+# --- Coordination dashboard (read by reports.dashboards) ---
+
+
+def coordination_open_cases(*, user: Any, ambito_ids: list[int]) -> QuerySet[Case]:
+    """The open cases of ``ambito_ids`` that ``user`` may read (the case rule: for a
+    coordinator, every case of the ambiti they coordinate)."""
+    return (
+        visible_to(user, Case, Action.READ)
+        .filter(ambito_id__in=ambito_ids)
+        .exclude(stage=CaseStage.CLOSED)
+    )
+
+
+def coordination_caseload(*, user: Any, ambito_ids: list[int]) -> list[dict[str, Any]]:
+    """Open cases assigned now, per worker (an assignment with no end), among the open
+    cases of ``ambito_ids`` that ``user`` may read, most loaded first: one row per worker
+    with ``worker_id``, ``name`` and ``cases``. One query."""
+    rows = (
+        CaseAssignment.objects.filter(
+            case__in=coordination_open_cases(user=user, ambito_ids=ambito_ids).values("pk"),
+            end__isnull=True,
+        )
+        .order_by()
+        .values("worker_id", "worker__first_name", "worker__last_name", "worker__email")
+        .annotate(_cases=Count("case", distinct=True))
+    )
+    load = [
+        {
+            "worker_id": row["worker_id"],
+            "name": " ".join(
+                part for part in (row["worker__first_name"], row["worker__last_name"]) if part
+            )
+            or row["worker__email"],
+            "cases": int(row["_cases"]),
+        }
+        for row in rows
+    ]
+    return sorted(load, key=lambda row: (-row["cases"], row["name"].casefold(), row["worker_id"]))
+
+
+def coordination_case_counts(*, user: Any, ambito_ids: list[int]) -> dict[str, int]:
+    """How many open cases of ``ambito_ids`` ``user`` may read (``open``), and how many of
+    them nobody is assigned to now (``unassigned``). One query."""
+    current = CaseAssignment.objects.filter(case=OuterRef("pk"), end__isnull=True)
+    counts = coordination_open_cases(user=user, ambito_ids=ambito_ids).aggregate(
+        open=Count("pk"), unassigned=Count("pk", filter=~Exists(current))
+    )
+    return {"open": int(counts["open"]), "unassigned": int(counts["unassigned"])}
+
+
+def _coordination_intakes(
+    user: Any, ambito_ids: list[int], since: dt.date, until: dt.date
+) -> QuerySet[Intake]:
+    return visible_to(user, Intake, Action.LIST).filter(
+        ambito_id__in=ambito_ids, date__gte=since, date__lte=until
+    )
+
+
+def coordination_intakes(
+    *, user: Any, ambito_ids: list[int], since: dt.date, until: dt.date
+) -> QuerySet[Intake]:
+    """Intakes of ``ambito_ids`` dated ``since``..``until`` that ``user`` may see (the
+    intake rule: those of the people whose cases they read), newest first, with the
+    person, the service and the cases the intake led to that ``user`` reads."""
+    return (
+        _coordination_intakes(user, ambito_ids, since, until)
+        .select_related("person", "organisation", "ambito")
+        .prefetch_related(
+            Prefetch(
+                "cases",
+                queryset=visible_to(user, Case, Action.READ).order_by("-opened_on", "-id"),
+                to_attr="visible_cases",
+            )
+        )
+        .order_by("-date", "-id")
+    )
+
+
+def coordination_intakes_by_channel(
+    *, user: Any, ambito_ids: list[int], since: dt.date, until: dt.date
+) -> list[tuple[str, str, int]]:
+    """The intakes of ``coordination_intakes`` counted per channel: (channel, label,
+    count) in the order of the channels, channels with none left out. One query."""
+    rows = (
+        _coordination_intakes(user, ambito_ids, since, until)
+        .order_by()
+        .values("channel")
+        .annotate(_n=Count("pk"))
+    )
+    found = {row["channel"]: int(row["_n"]) for row in rows}
+    return [
+        (str(value), str(label), found[value])
+        for value, label in IntakeChannel.choices
+        if value in found
+    ]
+
+
+# --- Piano di zona reports (read by reports.indicators) ---
+#
+# The records of a report's scope (an ambito, or one comune of it), for the indicators
+# to aggregate: ``reports`` reads no model of this app, only these. Where a record
+# belongs:
+#
+# - a case belongs to the ambito in its own ``Case.ambito`` field, whichever comune the
+#   person lives in; a comune's scope keeps, of those, the cases whose person is
+#   resident in the comune (``Person.residence_comune``; the domicile is not used). A
+#   person with no comune of residence, or resident outside the ambito, counts for the
+#   ambito and for none of its comuni.
+# - an intake belongs to the ambito in its ``Intake.ambito`` field and, for a comune,
+#   to the comune of residence of its person, as a case.
+# - a person belongs to an ambito when they have a case there (open or closed, any
+#   service: the access policy's rule for reading a person, ``cases__ambito``), so a
+#   person with cases in two ambiti belongs to both; and to the comune they reside in.
+#
+# The enums and constants the indicators key and label their figures by are
+# re-exported here too.
+
+from beneficiaries.models import AssessmentKind as AssessmentKind  # noqa: E402, F811
+from beneficiaries.models import IntakeChannel as IntakeChannel  # noqa: E402, F811
+from beneficiaries.models import Sex as Sex  # noqa: E402, F811
+from beneficiaries.models import VulnerabilityArea as VulnerabilityArea  # noqa: E402, F811
+from beneficiaries.models.case import COMMUNITY_CHANNELS as COMMUNITY_CHANNELS  # noqa: E402
+from beneficiaries.scoring import LSNS6_RISK_BELOW as LSNS6_RISK_BELOW  # noqa: E402
+
+
+def report_cases(*, ambito_id: int, comune_id: int | None = None) -> QuerySet[Case]:
+    """The cases of a report's scope: of the ambito (``Case.ambito``) and, with a
+    ``comune_id``, whose person is resident in that comune."""
+    cases = Case.objects.filter(ambito_id=ambito_id)
+    if comune_id is not None:
+        cases = cases.filter(person__residence_comune_id=comune_id)
+    return cases
+
+
+def report_people(
+    *, ambito_id: int, comune_id: int | None = None, cases: QuerySet[Case] | None = None
+) -> QuerySet[Person]:
+    """The people of a report's scope: with a case in the ambito — one of ``cases``
+    when given (e.g. the cases open in a period), any case otherwise — and, with a
+    ``comune_id``, resident in that comune. Each person once (a subquery, no join)."""
+    among = Case.objects.all() if cases is None else cases
+    people = Person.objects.filter(Exists(among.filter(person=OuterRef("pk"), ambito_id=ambito_id)))
+    if comune_id is not None:
+        people = people.filter(residence_comune_id=comune_id)
+    return people
+
+
+def report_intakes(*, ambito_id: int, comune_id: int | None = None) -> QuerySet[Intake]:
+    """The intakes of a report's scope: of the ambito (``Intake.ambito``) and, with a
+    ``comune_id``, whose person is resident in that comune."""
+    intakes = Intake.objects.filter(ambito_id=ambito_id)
+    if comune_id is not None:
+        intakes = intakes.filter(person__residence_comune_id=comune_id)
+    return intakes
+
+
+def report_lsns6_assessments(
+    *, ambito_id: int, comune_id: int | None = None
+) -> QuerySet[Assessment]:
+    """The LSNS-6 assessments of the people of a report's scope (``report_people``: with
+    a case in the ambito and, with a ``comune_id``, resident in that comune), all of
+    them whatever their date. An assessment belongs to its person's scope."""
+    assessments = Assessment.objects.filter(
+        Exists(Case.objects.filter(person=OuterRef("person_id"), ambito_id=ambito_id)),
+        kind=AssessmentKind.LSNS6,
+    )
+    if comune_id is not None:
+        assessments = assessments.filter(person__residence_comune_id=comune_id)
+    return assessments

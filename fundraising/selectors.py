@@ -366,3 +366,41 @@ def donations_filtered(
     if until is not None:
         qs = qs.filter(date__lte=until)
     return qs
+
+
+# --- Piano di zona reports (read by reports.indicators) ---
+#
+# The records of a report's ambito, for the indicators to aggregate: ``reports`` reads
+# no model of this app, only these. A gift belongs to the ambito of its campaign, and a
+# campaign to its ``Campaign.ambito`` (a fund of the ambito) or, when that is empty, to
+# the ambito of the lab of the intervention it funds
+# (``Campaign.intervention.lab.ambito``). Campaigns with neither, and gifts to no
+# campaign, belong to no ambito (the organisation that collects a gift may work in
+# several ambiti: its gifts cannot be placed in one). Campaigns have no comune, so
+# these reads take none.
+#
+# The enums the indicators filter by are re-exported here too.
+
+from fundraising.models import DonationStatus as DonationStatus  # noqa: E402, F811
+from fundraising.models import MatchingPledge  # noqa: E402
+
+
+def _report_campaign_ambito(prefix: str = "") -> Coalesce:
+    """The ambito of a campaign (``prefix``: the path to the campaign)."""
+    return Coalesce(f"{prefix}ambito_id", f"{prefix}intervention__lab__ambito_id")
+
+
+def report_gifts(*, ambito_id: int) -> QuerySet[Donation]:
+    """The gifts to the campaigns of the ambito (every status and date)."""
+    return Donation.objects.annotate(gift_ambito=_report_campaign_ambito("campaign__")).filter(
+        gift_ambito=ambito_id
+    )
+
+
+def report_matched_campaigns(*, ambito_id: int) -> QuerySet[Campaign]:
+    """The campaigns of the ambito that a funder matches (at least one pledge)."""
+    return (
+        Campaign.objects.annotate(campaign_ambito=_report_campaign_ambito())
+        .filter(campaign_ambito=ambito_id)
+        .filter(pk__in=MatchingPledge.objects.values("campaign_id"))
+    )

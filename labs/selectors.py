@@ -178,3 +178,78 @@ def my_registrations(*, user: Any) -> QuerySet[Registration]:
 def my_registration(*, user: Any, pk: int) -> Registration | None:
     """One of ``user``'s own registrations (None for anybody else's)."""
     return my_registrations(user=user).filter(pk=pk).first()
+
+
+# --- Piano di zona reports (read by reports.indicators) ---
+#
+# The records of a report's scope (an ambito, or one comune of it), for the indicators
+# to aggregate: ``reports`` reads no model of this app, only these. A lab belongs to its
+# ``Lab.ambito``. The labs of context "practitioners" are the workshops of Wel(l)fare LAB
+# pathways, not community labs: they are left out of every report. For a comune: a
+# meeting (and its registrations and attendance) or a need belongs to its own
+# ``comune`` when it has one, otherwise to every comune of its lab (``Lab.comuni``: an
+# online meeting of a lab of two comuni counts in both); an intervention has no comune
+# and belongs to every comune of its lab.
+#
+# The enums the indicators filter and key their figures by are re-exported here too.
+
+from labs.models import InterventionStatus as InterventionStatus  # noqa: E402
+from labs.models import LabContext  # noqa: E402
+from labs.models import MeetingStatus as MeetingStatus  # noqa: E402, F811
+from labs.models import NeedStatus as NeedStatus  # noqa: E402, F811
+
+
+def _report_lab_q(ambito_id: int, prefix: str) -> Q:
+    """The community labs of the ambito (``prefix``: the path to the lab)."""
+    return Q(**{f"{prefix}ambito_id": ambito_id}) & ~Q(
+        **{f"{prefix}context": LabContext.PRACTITIONERS}
+    )
+
+
+def _report_labs_of_comune(comune_id: int) -> QuerySet[Any]:
+    """The ids of the labs working in a comune (a subquery: no join that repeats rows)."""
+    return Lab.comuni.through.objects.filter(comune_id=comune_id).values("lab_id")
+
+
+def _report_own_comune_q(comune_id: int | None, prefix: str) -> Q:
+    """A record with a comune of its own (``prefix``: the path to the record) belongs
+    there; one without belongs to every comune of its lab."""
+    if comune_id is None:
+        return Q()
+    of_its_labs = {
+        f"{prefix}comune__isnull": True,
+        f"{prefix}lab_id__in": _report_labs_of_comune(comune_id),
+    }
+    return Q(**{f"{prefix}comune_id": comune_id}) | Q(**of_its_labs)
+
+
+def report_meetings(*, ambito_id: int, comune_id: int | None = None) -> QuerySet[Meeting]:
+    """The meetings of the community labs of a report's scope (every status)."""
+    return Meeting.objects.filter(
+        _report_lab_q(ambito_id, "lab__"), _report_own_comune_q(comune_id, "")
+    )
+
+
+def report_registrations(*, ambito_id: int, comune_id: int | None = None) -> QuerySet[Registration]:
+    """The registrations to the meetings of ``report_meetings`` (each follows its
+    meeting; every status and attendance)."""
+    return Registration.objects.filter(
+        _report_lab_q(ambito_id, "meeting__lab__"), _report_own_comune_q(comune_id, "meeting__")
+    )
+
+
+def report_needs(*, ambito_id: int, comune_id: int | None = None) -> QuerySet[Need]:
+    """The needs on the boards of the community labs of a report's scope (every
+    status, merged ones included)."""
+    return Need.objects.filter(
+        _report_lab_q(ambito_id, "lab__"), _report_own_comune_q(comune_id, "")
+    )
+
+
+def report_interventions(*, ambito_id: int, comune_id: int | None = None) -> QuerySet[Intervention]:
+    """The interventions of the community labs of a report's scope (every status); for
+    a comune, those of the labs working in it."""
+    interventions = Intervention.objects.filter(_report_lab_q(ambito_id, "lab__"))
+    if comune_id is not None:
+        interventions = interventions.filter(lab_id__in=_report_labs_of_comune(comune_id))
+    return interventions

@@ -29,6 +29,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("labs:meeting_list", _("Community labs")),
     NavItem("civic_center:home", _("Civic Center")),
     NavItem("fundraising:campaign_list", _("Campaigns")),
+    NavItem("reports:public_figures", _("In figures")),
     NavItem(
         "fundraising:desk", _("Fundraising desk"), frozenset({Role.FUNDRAISER, Role.NETWORK_ADMIN})
     ),
@@ -72,6 +73,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         _("Reports"),
         frozenset({Role.AMBITO_ADMIN, Role.COORDINATOR, Role.NETWORK_ADMIN}),
     ),
+    NavItem("reports:coordination", _("Coordination"), frozenset({Role.COORDINATOR})),
     NavItem("labs:referred_needs", _("Needs from the labs"), frozenset({Role.COORDINATOR})),
     NavItem("beneficiaries:referral_inbox", _("Referrals"), frozenset({Role.COORDINATOR})),
     NavItem("beneficiaries:case_import", _("Import cases"), frozenset({Role.COORDINATOR})),

@@ -881,6 +881,23 @@ RULES: dict[str, dict[Action, Rule]] = {
         )
         for action in (Action.LIST, Action.READ, Action.EXPORT)
     },
+    # The coordination dashboard (rows: legami.Ambito): caseload per worker, pact reviews
+    # due and new intakes of the ambiti a service coordinator's organisations serve.
+    # Operational, not aggregate: only coordinators, who see these cases anyway (the
+    # dashboard reads them through the case, pact and intake rules above). Not ambito or
+    # network administrators: the workload of named workers is the services' to manage,
+    # and the cases and pacts it lists are not theirs to open (docs/ACCESS.md).
+    "reports.coordination": {
+        Action.READ: when(
+            lambda s: s.has(Role.COORDINATOR),
+            lambda s: Q(pk__in=s.ambiti(Role.COORDINATOR)),
+        ),
+    },
+    # The network in figures: open yearly figures of every ambito, counts of people
+    # suppressed below 5 (reports.present.show), for everyone.
+    "reports.public_figures": {
+        Action.READ: anyone,
+    },
     "legami.changeevent": {
         Action.LIST: roles(Role.DPO),
         Action.READ: roles(Role.DPO),

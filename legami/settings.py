@@ -269,6 +269,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "fundraising.generate_monthly_gifts",
         "schedule": crontab(minute=23, hour=5),
     },
+    # Daily, so that a day the workers were down is made up; each month's once.
+    "reports-monthly": {
+        "task": "reports.make_monthly_reports",
+        "schedule": crontab(minute=30, hour=6),
+    },
+    "reports-delete-expired-exports": {
+        "task": "reports.delete_expired_exports",
+        "schedule": crontab(minute=41),
+    },
 }
 
 INVITATION_EXPIRY_DAYS = _int("INVITATION_EXPIRY_DAYS", 7, minimum=1)
@@ -324,6 +333,10 @@ RESEARCH_REMINDER_DAYS = _int("RESEARCH_REMINDER_DAYS", 7, minimum=1)
 # Text-search configuration of the findings library on PostgreSQL ("simple" is used when
 # the server lacks it).
 RESEARCH_SEARCH_CONFIG = env.str("RESEARCH_SEARCH_CONFIG", default="italian")
+
+# --- Piano di zona reports -------------------------------------------------------------------
+# A report file (XLSX, CSV, PDF) is kept this many days after it is made, then deleted.
+REPORT_EXPORT_KEEP_DAYS = _int("REPORT_EXPORT_KEEP_DAYS", 7, minimum=1)
 
 # --- Fundraising ------------------------------------------------------------------------------
 # Card gifts through Stripe Checkout: offered only when both keys are set.

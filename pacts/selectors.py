@@ -19,6 +19,7 @@ from django.db.models import (
     CharField,
     Count,
     DurationField,
+    Exists,
     ExpressionWrapper,
     F,
     OuterRef,
@@ -417,3 +418,103 @@ def intake_to_pact(*, since: dt.date, until: dt.date) -> dict[tuple[str, str], i
         label = f"{quarter.year}-Q{(quarter.month - 1) // 3 + 1}"
         counts[(label, row["_band"])] = counts.get((label, row["_band"]), 0) + int(row["_n"])
     return counts
+
+
+# --- Coordination dashboard (read by reports.dashboards) ---
+
+COORDINATION_REVIEW_STATUSES = (PactStatus.ACTIVE, PactStatus.IN_REVIEW)
+
+
+def coordination_reviews(*, user: Any, ambito_ids: list[int], until: dt.date) -> QuerySet[Pact]:
+    """Running pacts (active or in review) of cases of ``ambito_ids`` whose next review
+    falls on or before ``until`` (overdue ones included), among the pacts ``user`` reads
+    whole (the case rule: a coordinator, every pact of the ambiti they coordinate);
+    soonest first, with the person and the case's service and ambito."""
+    return (
+        visible_to(user, Pact, Action.READ)
+        .filter(
+            case__in=visible_to(user, "beneficiaries.case", Action.READ).values("pk"),
+            case__ambito_id__in=ambito_ids,
+            status__in=COORDINATION_REVIEW_STATUSES,
+            next_review_on__isnull=False,
+            next_review_on__lte=until,
+        )
+        .select_related("person", "case__organisation", "case__ambito")
+        .order_by("next_review_on", "id")
+    )
+
+
+def coordination_review_counts(
+    *, user: Any, ambito_ids: list[int], today: dt.date, until: dt.date
+) -> dict[str, int]:
+    """Of ``coordination_reviews``: how many are overdue (next review before ``today``)
+    and how many due ``today``..``until``. One query."""
+    counts = (
+        coordination_reviews(user=user, ambito_ids=ambito_ids, until=until)
+        .order_by()
+        .aggregate(
+            overdue=Count("pk", filter=Q(next_review_on__lt=today)),
+            due=Count("pk", filter=Q(next_review_on__gte=today)),
+        )
+    )
+    return {"overdue": int(counts["overdue"]), "due": int(counts["due"])}
+
+
+# --- Piano di zona reports (read by reports.indicators) ---
+#
+# The records of a report's scope (an ambito, or one comune of it), for the indicators
+# to aggregate: ``reports`` reads no model of this app, only these. A pact belongs to
+# the ambito of its case (``Case.ambito``): the rule by which the access policy lets a
+# coordinator of the ambito see the case and its pacts (``legami.policy``,
+# ``case__ambito``). A comune's scope keeps, of those, the pacts whose person is
+# resident in the comune (``Person.residence_comune``); a person with no comune of
+# residence is counted in the ambito only. Goals and their outcomes at reviews, ledger
+# transactions and placements follow their pact.
+#
+# The enums the indicators key and label their figures by are re-exported here too.
+
+from pacts.models import CommitmentKind as CommitmentKind  # noqa: E402
+from pacts.models import GoalOutcome as GoalOutcome  # noqa: E402, F811
+from pacts.models import PactStatus as PactStatus  # noqa: E402, F811
+from pacts.models import Placement  # noqa: E402
+from pacts.models import PlacementOutcome as PlacementOutcome  # noqa: E402
+
+
+def _report_pact_q(ambito_id: int, comune_id: int | None, prefix: str = "") -> Q:
+    """The pacts of a report's scope (``prefix`` leads from the queried model to the
+    pact)."""
+    q = Q(**{f"{prefix}case__ambito_id": ambito_id})
+    if comune_id is not None:
+        q &= Q(**{f"{prefix}person__residence_comune_id": comune_id})
+    return q
+
+
+def report_pacts(*, ambito_id: int, comune_id: int | None = None) -> QuerySet[Pact]:
+    """The pacts of a report's scope (see above)."""
+    return Pact.objects.filter(_report_pact_q(ambito_id, comune_id))
+
+
+def report_goal_outcomes(
+    *, ambito_id: int, comune_id: int | None = None
+) -> QuerySet[ReviewGoalOutcome]:
+    """The outcomes of goals recorded at reviews, of the pacts of a report's scope."""
+    return ReviewGoalOutcome.objects.filter(_report_pact_q(ambito_id, comune_id, "goal__pact__"))
+
+
+def report_ledger_transactions(
+    *, ambito_id: int, comune_id: int | None = None, net_of_reversals: bool = False
+) -> QuerySet[LedgerTransaction]:
+    """The reciprocity ledger's transactions of the pacts of a report's scope (every
+    kind: the indicators choose givers and receivers). With ``net_of_reversals``, only
+    those that are neither a reversal nor reversed (whenever the reversal was recorded);
+    "not reversed" is a ``NOT EXISTS``, which the database runs as an anti-join."""
+    transactions = LedgerTransaction.objects.filter(_report_pact_q(ambito_id, comune_id, "pact__"))
+    if net_of_reversals:
+        reversal = LedgerTransaction.objects.filter(reverses=OuterRef("pk"))
+        transactions = transactions.filter(~Exists(reversal), reverses__isnull=True)
+    return transactions
+
+
+def report_placements(*, ambito_id: int, comune_id: int | None = None) -> QuerySet[Placement]:
+    """The work-inclusion placements (tirocini) of the pacts of a report's scope."""
+    return Placement.objects.filter(_report_pact_q(ambito_id, comune_id, "pact__"))

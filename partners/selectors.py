@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, cast
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -116,3 +117,23 @@ def organisation_permissions(*, user: Any, organisation: Organisation) -> dict[s
         "change": allowed(user, Action.CHANGE, organisation),
         "members": members_page_allowed(user=user, organisation=organisation),
     }
+
+
+def members_with_role(*, role: str, ambito_id: int) -> QuerySet[Any]:
+    """The active people with an e-mail address who hold ``role`` today at an active
+    organisation serving the ambito ``ambito_id`` (e.g. whom to mail its monthly report),
+    each once."""
+    today = timezone.localdate()
+    memberships = Membership.objects.filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=today),
+        role=role,
+        start_date__lte=today,
+        organisation__is_active=True,
+        organisation__ambiti=ambito_id,
+    )
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, pk__in=memberships.values("user_id"))
+        .exclude(email="")
+        .order_by("pk")
+    )

@@ -28,7 +28,7 @@ from legami.models import AccessEvent, Ambito, Comune
 from legami.policy import Action
 from reports.indicators import AREAS, Indicator, Period, Result, Scope, Unit, parse_period
 from reports.indicators.base import PERIOD_KINDS
-from reports.present import Shown, show
+from reports.present import Shown, rounding_for, show
 from reports.selectors import RESOURCE, report, report_ambiti, report_comune
 
 AUDIT_PURPOSE = "piano di zona report API"
@@ -126,6 +126,12 @@ class ReportSerializer(serializers.Serializer[Any]):
     ambito = AmbitoRefSerializer(read_only=True)
     comune = ComuneRefSerializer(read_only=True, allow_null=True)
     period = PeriodSerializer(read_only=True)
+    people_rounded_to = serializers.IntegerField(
+        read_only=True,
+        help_text="1 when counts of people are exact (a whole ambito, a year or a plan); "
+        "else 5: they are rounded to the nearest 5, so that set against the ambito's or "
+        "the year's figures they cannot reveal a small group.",
+    )
     areas = ReportAreaSerializer(many=True, read_only=True)
 
 
@@ -136,10 +142,11 @@ def _figure(shown: Shown) -> dict[str, Any]:
     return {"value": shown.value, "hidden": shown.hidden}
 
 
-def indicator_data(indicator: Indicator, result: Result) -> dict[str, Any]:
+def indicator_data(indicator: Indicator, result: Result, rounding: int = 1) -> dict[str, Any]:
     """One indicator as shown: its figures through ``show`` only (whether a breakdown
-    adds up is a property of the breakdown, not a figure)."""
-    shown = show(result)
+    adds up is a property of the breakdown, not a figure; counts of people rounded as
+    ``rounding_for`` says)."""
+    shown = show(result, rounding=rounding)
     return {
         "code": indicator.code,
         "title": str(indicator.title),
@@ -162,10 +169,13 @@ def indicator_data(indicator: Indicator, result: Result) -> dict[str, Any]:
 def report_data(
     ambito: Ambito, comune: Comune | None, period: Period, areas: list[str] | None
 ) -> dict[str, Any]:
-    grouped = report(Scope(ambito.pk, comune.pk if comune else None), period, areas=areas)
+    scope = Scope(ambito.pk, comune.pk if comune else None)
+    grouped = report(scope, period, areas=areas)
+    rounding = rounding_for(scope, period)
     return {
         "ambito": {"code": ambito.code, "name": ambito.name},
         "comune": {"id": comune.pk, "name": comune.name} if comune else None,
+        "people_rounded_to": rounding,
         "period": {
             "code": period.code,
             "kind": period.kind,
@@ -176,7 +186,7 @@ def report_data(
             {
                 "code": area,
                 "title": str(AREAS[area]),
-                "indicators": [indicator_data(i, result) for i, result in items],
+                "indicators": [indicator_data(i, result, rounding) for i, result in items],
             }
             for area, items in grouped
         ],

@@ -17,9 +17,9 @@ from django.utils import formats
 from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext
 
-from reports.indicators import AREAS, Indicator, Period, Result, Scope, Unit
+from reports.indicators import AREAS, Indicator, Period, Result, Scope, Unit, computing_once
 from reports.indicators.base import Number
-from reports.present import Shown, show
+from reports.present import Shown, rounding_for, show
 from reports.selectors import report
 
 # Areas whose records have no comune: their indicators give no figure for a comune.
@@ -92,6 +92,17 @@ def comparison(now: Shown, before: Shown, unit: Unit) -> str:
     return gettext("%(amount)s less than in the previous period.") % {"amount": amount}
 
 
+def rounding_note(base: int) -> str:
+    """Why the counts of people of a comune's, a month's or a quarter's report are
+    rounded (see ``reports.present.rounding_for``)."""
+    return gettext(
+        "Counts of people of 5 or more are rounded to the nearest %(base)s in the report "
+        "of a comune, a month or a quarter: set against the figures of the whole ambito "
+        "or of the whole year they cannot reveal a small group. Rounded figures may not "
+        "add up to their total."
+    ) % {"base": base}
+
+
 def period_words(period: Period) -> str:
     """The period as a heading says it: March 2026, first quarter of 2026…"""
     year = period.start.year
@@ -146,6 +157,7 @@ class Table:
     chart_values: str  # JSON: null where a value is hidden (not plotted)
     some_hidden: bool
     additive: bool
+    chart: bool = True  # False when every value shown is zero: nothing to compare
 
 
 @dataclass(frozen=True)
@@ -164,6 +176,10 @@ class Line:
     number: Number | None = None  # the figure, None when hidden or missing
     previous_number: Number | None = None
 
+    @property
+    def is_share(self) -> bool:
+        return self.unit is Unit.SHARE
+
 
 def _missing(result: Result, area: str, comune: bool) -> str:
     if result.value is not None:
@@ -179,8 +195,11 @@ def _plot(shown: Shown) -> int | float | None:
     return int(shown.value) if isinstance(shown.value, int) else float(shown.value)
 
 
-def _line(indicator: Indicator, area: str, now: Result, before: Result, comune: bool) -> Line:
-    shown, shown_before = show(now), show(before)
+def _line(
+    indicator: Indicator, area: str, now: Result, before: Result, comune: bool, rounding: int
+) -> Line:
+    shown = show(now, rounding=rounding)
+    shown_before = show(before, rounding=rounding)
     tables = []
     for raw, breakdown in zip(now.breakdowns, shown.breakdowns, strict=True):
         if not breakdown.rows:
@@ -208,6 +227,7 @@ def _line(indicator: Indicator, area: str, now: Result, before: Result, comune: 
                 chart_values=json.dumps([_plot(cell) for _key, _label, cell in breakdown.rows]),
                 some_hidden=any(cell.hidden for _key, _label, cell in breakdown.rows),
                 additive=raw.additive,
+                chart=any(_plot(cell) for _key, _label, cell in breakdown.rows),
             )
         )
 
@@ -245,11 +265,16 @@ class Document:
     previous: Period
     sections: list[Section]
 
+    @property
+    def people_rounded_to(self) -> int:
+        """1 when counts of people are exact, else the base they are rounded to."""
+        return rounding_for(self.scope, self.period)
+
 
 Grouped = list[tuple[str, list[tuple[Indicator, Result]]]]
 
 
-def _sections(now: Grouped, before: Grouped, comune: bool) -> list[Section]:
+def _sections(now: Grouped, before: Grouped, comune: bool, rounding: int) -> list[Section]:
     """One section per area (in the order of ``AREAS``), each indicator with its figure
     for the period and for the one before."""
     earlier = dict(before)
@@ -258,7 +283,7 @@ def _sections(now: Grouped, before: Grouped, comune: bool) -> list[Section]:
             area=area,
             title=str(AREAS[area]),
             lines=[
-                _line(indicator, area, result, old, comune)
+                _line(indicator, area, result, old, comune, rounding)
                 for (indicator, result), (_same, old) in zip(items, earlier[area], strict=True)
             ],
         )
@@ -274,14 +299,19 @@ def build(
     progress: Callable[[int, int], None] | None = None,
 ) -> Document:
     """The report of ``scope`` for ``period`` (and the period before), area by area;
-    ``progress(done, total)`` is called after each area (the export task's bar)."""
+    ``progress(done, total)`` is called after each area (the export task's bar). The
+    whole document shares one ``computing_once`` memo (each figure it reads is computed
+    once per period), dropped when it is built."""
     wanted = list(AREAS) if areas is None else [a for a in AREAS if a in set(areas)]
     previous = period.previous()
     sections: list[Section] = []
-    for done, area in enumerate(wanted, start=1):
-        now = report(scope, period, areas=[area])
-        before = report(scope, previous, areas=[area])
-        sections.extend(_sections(now, before, scope.comune_id is not None))
-        if progress is not None:
-            progress(done, len(wanted))
+    with computing_once():
+        for done, area in enumerate(wanted, start=1):
+            now = report(scope, period, areas=[area])
+            before = report(scope, previous, areas=[area])
+            sections.extend(
+                _sections(now, before, scope.comune_id is not None, rounding_for(scope, period))
+            )
+            if progress is not None:
+                progress(done, len(wanted))
     return Document(scope, period, previous, sections)

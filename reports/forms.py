@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from legami.models import Ambito, Comune
 from partners.forms import Styled
 from reports.indicators import Period, parse_period
+from reports.models import ExportFormat
 
 
 class ReportChoiceForm(Styled):
@@ -71,3 +72,14 @@ class ReportChoiceForm(Styled):
         ):
             self.add_error("comune", _("This comune is not in the ambito chosen."))
         return cleaned
+
+
+class ExportForm(Styled):
+    """Which file of the report on the page to prepare."""
+
+    format = forms.ChoiceField(
+        label=_("Format"),
+        choices=ExportFormat.choices,
+        initial=ExportFormat.XLSX,
+        widget=forms.RadioSelect,
+    )

@@ -4,14 +4,24 @@ same ones pages, exports and the API use."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from legami.models import Ambito, Comune
 from legami.policy import Action, scope, visible_to
-from reports.indicators import AREAS, INDICATORS, Indicator, Period, Result, Scope
+from reports.indicators import (
+    AREAS,
+    INDICATORS,
+    Indicator,
+    Period,
+    Result,
+    Scope,
+    computing_once,
+)
+from reports.models import ExportKind, ReportExport
 
 RESOURCE = "reports.ambito_report"
 
@@ -49,11 +59,39 @@ def report(
     scope: Scope, period: Period, *, areas: Iterable[str] | None = None
 ) -> list[tuple[str, list[tuple[Indicator, Result]]]]:
     """The indicators of ``areas`` (all by default) for ``scope`` and ``period``,
-    grouped by area in the order of ``AREAS`` and registered order within an area."""
+    grouped by area in the order of ``AREAS`` and registered order within an area.
+    Indicators that read the same figures share one computation of them
+    (``computing_once``), for this call only: every report is computed afresh."""
     wanted = list(AREAS) if areas is None else [a for a in AREAS if a in set(areas)]
     grouped: list[tuple[str, list[tuple[Indicator, Result]]]] = []
-    for area in wanted:
-        items = [i for i in INDICATORS.values() if i.area == area]
-        if items:
-            grouped.append((area, [(i, i.compute(scope, period)) for i in items]))
+    with computing_once():
+        for area in wanted:
+            items = [i for i in INDICATORS.values() if i.area == area]
+            if items:
+                grouped.append((area, [(i, i.compute(scope, period)) for i in items]))
     return grouped
+
+
+# --- Report files ---------------------------------------------------------------------
+
+
+def export_list(user: Any) -> QuerySet[ReportExport]:
+    """The report files ``user`` may download: those they asked for and the monthly
+    reports, of the ambiti whose report they may export now (losing the role loses the
+    files too), newest first."""
+    ambiti = report_ambiti(user, Action.EXPORT)
+    return (
+        ReportExport.objects.filter(ambito__in=ambiti)
+        .filter(Q(kind=ExportKind.MONTHLY) | Q(requested_by=user, requested_by__isnull=False))
+        .select_related("ambito", "comune")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def export_for(user: Any, token: str) -> ReportExport | None:
+    """The report file ``token`` if ``user`` may download it (see ``export_list``)."""
+    try:
+        key = uuid.UUID(str(token))
+    except ValueError:
+        return None
+    return export_list(user).filter(token=key).first()

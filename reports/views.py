@@ -29,8 +29,9 @@ from django.views.decorators.http import require_GET
 
 from legami.audit import audit_read
 from legami.models import AccessEvent
-from reports.document import build, period_words
-from reports.forms import ReportChoiceForm
+from legami.policy import Action
+from reports.document import build, period_words, rounding_note
+from reports.forms import ExportForm, ReportChoiceForm
 from reports.indicators import (
     Period,
     Scope,
@@ -123,5 +124,11 @@ def report_page(request: HttpRequest, ambito_code: str, period_code: str) -> Htt
         "following_url": _report_url(ambito.code, following, comune_id),
         "whole_ambito_url": _report_url(ambito.code, period, None),
         "sections": document.sections,
+        "rounding_note": rounding_note(document.people_rounded_to)
+        if document.people_rounded_to > 1
+        else "",
+        "export_form": ExportForm()
+        if report_ambiti(request.user, Action.EXPORT).filter(pk=ambito.pk).exists()
+        else None,
     }
     return render(request, "reports/report.html", context)

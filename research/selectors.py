@@ -157,3 +157,32 @@ def finding_detail(*, user: Any, public_id: Any) -> Finding:
         .prefetch_related("themes")
         .get(public_id=public_id)
     )
+
+
+# --- Piano di zona reports (read by reports.indicators) ---
+#
+# The records of a report's ambito, for the indicators to aggregate: ``reports`` reads
+# no model of this app, only these. A pathway belongs to its host ambito
+# (``Pathway.ambito``), a survey to its pathway's, an invitation (and its answer) to its
+# survey's; surveys with no pathway, and pathways with no host ambito, belong to no
+# ambito. None of these has a comune, so these reads take none.
+#
+# The enums the indicators filter by are re-exported here too.
+
+from research.models import SurveyStatus as SurveyStatus  # noqa: E402
+
+
+def report_pathways(*, ambito_id: int) -> QuerySet[Pathway]:
+    """The pathways hosted by the ambito (every date)."""
+    return Pathway.objects.filter(ambito_id=ambito_id)
+
+
+def report_surveys(*, ambito_id: int) -> QuerySet[Survey]:
+    """The surveys of the pathways of the ambito (every status)."""
+    return Survey.objects.filter(pathway__ambito_id=ambito_id)
+
+
+def report_invitations(*, ambito_id: int) -> QuerySet[Invitation]:
+    """The invitations to the surveys of the pathways of the ambito (answered or not).
+    An invitation keeps the day of its answer, never what was answered."""
+    return Invitation.objects.filter(survey__pathway__ambito_id=ambito_id)

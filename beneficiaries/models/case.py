@@ -128,7 +128,15 @@ class Case(models.Model):
         verbose_name = _("case")
         verbose_name_plural = _("cases")
         ordering: ClassVar = ["-opened_on", "-id"]
-        indexes: ClassVar = [models.Index(fields=["ambito", "stage"])]
+        indexes: ClassVar = [
+            models.Index(fields=["ambito", "stage"]),
+            # "Does this person have a case of the ambito open on a day?" (the reports'
+            # people in charge, new and continuing): answered from the index alone.
+            models.Index(
+                fields=["person", "ambito", "opened_on", "closed_on"],
+                name="beneficiaries_case_open_idx",
+            ),
+        ]
         constraints: ClassVar = [
             models.UniqueConstraint(
                 fields=["person", "organisation"],

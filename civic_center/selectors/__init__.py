@@ -332,3 +332,14 @@ def figures(agreements: QuerySet[Agreement]) -> Figures:
         guaranteed_hours=hours.quantize(CENT, ROUND_HALF_UP),
         new_families=new,
     )
+
+
+# --- Piano di zona reports (read by reports.indicators) ---
+# See ``civic_center.selectors.reporting``.
+
+from civic_center.selectors.reporting import AgreementStatus as AgreementStatus  # noqa: E402, F811
+from civic_center.selectors.reporting import MemberStatus as MemberStatus  # noqa: E402, F811
+from civic_center.selectors.reporting import Unit as Unit  # noqa: E402, F811
+from civic_center.selectors.reporting import (  # noqa: E402
+    report_agreement_members as report_agreement_members,
+)

@@ -111,7 +111,7 @@ def bar(progress: matching.Matching) -> Bar:
         "goal": euro(progress.goal),
         "percent": percent,
     }
-    return Bar(percent=percent, width_class=f"legami-fr-w-{step}", text=text)
+    return Bar(percent=percent, width_class=f"legami-progress-{step}", text=text)
 
 
 def days_left_text(campaign: Campaign, today: dt.date) -> str:

@@ -330,6 +330,10 @@ class Signatory(models.Model):
         verbose_name = _("signatory")
         verbose_name_plural = _("signatories")
         ordering: ClassVar = ["pact", "kind", "id"]
+        # A pact's last signature and whether one is missing (the reports' pacts signed).
+        indexes: ClassVar = [
+            models.Index(fields=["pact", "signed_at"], name="pacts_signatory_signed_idx")
+        ]
         constraints: ClassVar = [
             models.UniqueConstraint(
                 fields=["pact", "organisation"],

@@ -6,17 +6,28 @@ An indicator is one function ``(scope, period) -> Result`` that computes its fig
 the database (aggregates, a bounded number of queries whatever the rows) and returns
 plain numbers: small-count suppression is applied where figures are shown
 (``Unit.PEOPLE`` counts), never inside the function, so that tests compare true values.
+
+Several indicators often read the same figures (the four of the Civic Center one
+query, the three of isolation another): the helper that computes them is decorated
+with ``once``, and within a ``computing_once()`` block (one report:
+``reports.selectors.report``) it runs once per scope and period, the other indicators
+reusing its result. Outside such a block every call computes afresh; the memo ends
+with the block, so figures are never stale from one page to the next.
 """
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any, TypeVar
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -138,6 +149,9 @@ class Breakdown:
     # Whether the values add up to the indicator's headline value (a person counted
     # once per sex does; a person counted in each of their areas does not).
     additive: bool = True
+    # For shares of people: the (part, whole) counts each value was computed from, so
+    # that ``reports.present.show`` can hide a share of a small group.
+    bases: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -149,6 +163,10 @@ class Result:
     unit: Unit
     value: Number | None
     breakdowns: tuple[Breakdown, ...] = ()
+    # For a share of people (or of their goals): the (part, whole) counts the headline
+    # was computed from. ``reports.present.show`` hides the share when the part or the
+    # rest is a small group (1 to 4): 2 of 3 people is not to be told as 66,7 %.
+    basis: tuple[int, int] | None = None
 
     def breakdown(self, dimension: str) -> Breakdown:
         for item in self.breakdowns:
@@ -204,3 +222,48 @@ def share(part: int, whole: int) -> Decimal | None:
     if not whole:
         return None
     return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
+
+
+# --- Computing once -------------------------------------------------------------------------
+
+# The figures computed so far in the current ``computing_once()`` block, by helper, scope
+# and period (None outside any block). A context variable: each thread, task and request
+# has its own, so one report never sees another's figures.
+_MEMO: ContextVar[dict[Hashable, Any] | None] = ContextVar("reports_indicator_memo", default=None)
+
+T = TypeVar("T")
+
+
+@contextmanager
+def computing_once() -> Iterator[None]:
+    """Within the block, every ``once`` helper runs once per scope and period and its
+    result is reused. Blocks nest: an inner block keeps the outer one's memo (a whole
+    document's reports share one). The memo is dropped when the outermost block ends."""
+    if _MEMO.get() is not None:
+        yield
+        return
+    token = _MEMO.set({})
+    try:
+        yield
+    finally:
+        _MEMO.reset(token)
+
+
+def once(compute: Callable[[Scope, Period], T]) -> Callable[[Scope, Period], T]:
+    """``compute(scope, period)``, memoised within a ``computing_once()`` block (and
+    computed on every call outside one). Its result is shared by every caller of the
+    block: they must not change it."""
+    name = f"{compute.__module__}.{compute.__qualname__}"
+
+    @functools.wraps(compute)
+    def memoised(scope: Scope, period: Period) -> T:
+        memo = _MEMO.get()
+        if memo is None:
+            return compute(scope, period)
+        key = (name, scope, period)
+        if key not in memo:
+            memo[key] = compute(scope, period)
+        result: T = memo[key]
+        return result
+
+    return memoised

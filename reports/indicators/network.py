@@ -1,7 +1,10 @@
 """Indicators of the community network: community labs, the Civic Center, fundraising
 and the Wel(l)fare LAB.
 
-Where a record belongs (``Scope``):
+Where a record belongs (``Scope``): the rules live with the records, in the
+``report_*`` reads of ``labs.selectors``, ``civic_center.selectors``,
+``fundraising.selectors`` and ``research.selectors``, the only way this module reads
+them. In short:
 
 * **Labs** (area ``labs``): a lab belongs to its ``Lab.ambito``. The labs of context
   "practitioners" are the workshops of Wel(l)fare LAB pathways, not community labs: they
@@ -26,8 +29,9 @@ Where a record belongs (``Scope``):
 When (``Period``, start and end inclusive, days in Europe/Rome — the project's
 ``TIME_ZONE``): each indicator's docstring names the date that counts.
 
-Every figure is one query (``fundraising_matched``: at most six, whatever the number of
-rows); none reads a row into Python.
+Every figure is one query (``fundraising_matched``: at most four, whatever the number
+of rows); none reads a row into Python. Within one report the four Civic Center
+indicators share one query, and the funds raised and the donors another (``once``).
 """
 
 from __future__ import annotations
@@ -55,23 +59,26 @@ from django.db.models.functions import Cast, Coalesce, Concat, Greatest, Least, 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from civic_center.models import AgreementMember, AgreementStatus, MemberStatus
-from civic_center.models import Unit as CivicUnit
+from civic_center.selectors import AgreementStatus, MemberStatus, report_agreement_members
+from civic_center.selectors import Unit as CivicUnit
 from fundraising import selectors as fundraising_selectors
-from fundraising.models import Campaign, Donation, DonationStatus, MatchingPledge
-from labs.models import (
-    Intervention,
+from fundraising.selectors import DonationStatus, report_gifts, report_matched_campaigns
+from labs.selectors import (
     InterventionStatus,
-    Lab,
-    LabContext,
-    Meeting,
     MeetingStatus,
-    Need,
     NeedStatus,
-    Registration,
+    report_interventions,
+    report_meetings,
+    report_needs,
+    report_registrations,
 )
-from reports.indicators.base import Breakdown, Period, Result, Scope, Unit, indicator
-from research.models import Invitation, Pathway, Survey, SurveyStatus
+from reports.indicators.base import Breakdown, Period, Result, Scope, Unit, indicator, once
+from research.selectors import (
+    SurveyStatus,
+    report_invitations,
+    report_pathways,
+    report_surveys,
+)
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -99,36 +106,12 @@ def _no_comune_figure(code: str, unit: Unit) -> Result:
 # --- Labs ---------------------------------------------------------------------------------
 
 
-def _lab_q(scope: Scope, prefix: str = "") -> Q:
-    """The community labs of the scope's ambito (``prefix``: the path to the lab)."""
-    return Q(**{f"{prefix}ambito_id": scope.ambito_id}) & ~Q(
-        **{f"{prefix}context": LabContext.PRACTITIONERS}
-    )
-
-
-def _labs_of_comune(comune_id: int) -> QuerySet[Any]:
-    """The ids of the labs working in a comune (a subquery: no join that repeats rows)."""
-    return Lab.comuni.through.objects.filter(comune_id=comune_id).values("lab_id")
-
-
-def _own_comune_q(scope: Scope, prefix: str) -> Q:
-    """A record with a comune of its own (``prefix``: the path to the record) belongs
-    there; one without belongs to every comune of its lab."""
-    if scope.comune_id is None:
-        return Q()
-    return Q(**{f"{prefix}comune_id": scope.comune_id}) | Q(
-        **{f"{prefix}comune__isnull": True, f"{prefix}lab_id__in": _labs_of_comune(scope.comune_id)}
-    )
-
-
-def _held_meetings_q(scope: Scope, period: Period, prefix: str = "") -> Q:
-    """Meetings held in the scope and period: of a community lab of the ambito, not
-    cancelled, starting within the period and already over."""
+def _held_meetings_q(period: Period, prefix: str = "") -> Q:
+    """Of the meetings of the scope (``labs.selectors.report_meetings``), those held in
+    the period: not cancelled, starting within the period and already over."""
     start, after = _bounds(period)
     return (
-        _lab_q(scope, f"{prefix}lab__")
-        & _own_comune_q(scope, prefix)
-        & ~Q(**{f"{prefix}status": MeetingStatus.CANCELLED})
+        ~Q(**{f"{prefix}status": MeetingStatus.CANCELLED})
         & Q(**{f"{prefix}starts_at__gte": start, f"{prefix}starts_at__lt": after})
         & Q(**{f"{prefix}ends_at__lte": timezone.now()})
     )
@@ -139,7 +122,8 @@ def lab_meetings(scope: Scope, period: Period) -> Result:
     """Meetings of community labs that started in the period (``Meeting.starts_at``) and
     are over, cancelled ones left out; split by whether their minutes are written
     ("closed") or not yet ("scheduled")."""
-    figures = Meeting.objects.filter(_held_meetings_q(scope, period)).aggregate(
+    meetings = report_meetings(ambito_id=scope.ambito_id, comune_id=scope.comune_id)
+    figures = meetings.filter(_held_meetings_q(period)).aggregate(
         total=Count("pk"),
         closed=Count("pk", filter=Q(status=MeetingStatus.CLOSED)),
         scheduled=Count("pk", filter=Q(status=MeetingStatus.SCHEDULED)),
@@ -167,9 +151,10 @@ def lab_participants(scope: Scope, period: Period) -> Result:
     ``lab_meetings`` counts. A person is a registration's e-mail address (stored
     lower-cased; people with an account sign up with their account's address), so who
     came to three meetings counts once."""
-    figures = Registration.objects.filter(
-        _held_meetings_q(scope, period, "meeting__"), attended=True
-    ).aggregate(people=Count("email", distinct=True))
+    registrations = report_registrations(ambito_id=scope.ambito_id, comune_id=scope.comune_id)
+    figures = registrations.filter(_held_meetings_q(period, "meeting__"), attended=True).aggregate(
+        people=Count("email", distinct=True)
+    )
     return Result(code="lab_participants", unit=Unit.PEOPLE, value=figures["people"])
 
 
@@ -182,12 +167,8 @@ def lab_needs(scope: Scope, period: Period) -> Result:
     can grow after the period ends. The headline value is the needs raised."""
     start, after = _bounds(period)
     figures = (
-        Need.objects.filter(
-            _lab_q(scope, "lab__"),
-            _own_comune_q(scope, ""),
-            created_at__gte=start,
-            created_at__lt=after,
-        )
+        report_needs(ambito_id=scope.ambito_id, comune_id=scope.comune_id)
+        .filter(created_at__gte=start, created_at__lt=after)
         .exclude(status=NeedStatus.MERGED)
         .aggregate(
             raised=Count("pk"),
@@ -219,14 +200,13 @@ def lab_interventions_started(scope: Scope, period: Period) -> Result:
     falls in the period and that are running or done: one still "designed" has not
     started, whatever its planned date; a dropped one is left out (nothing tells whether
     it began)."""
-    interventions = Intervention.objects.filter(
-        _lab_q(scope, "lab__"),
+    interventions = report_interventions(
+        ambito_id=scope.ambito_id, comune_id=scope.comune_id
+    ).filter(
         start_date__gte=period.start,
         start_date__lte=period.end,
         status__in=[InterventionStatus.RUNNING, InterventionStatus.DONE],
     )
-    if scope.comune_id is not None:
-        interventions = interventions.filter(lab_id__in=_labs_of_comune(scope.comune_id))
     figures = interventions.aggregate(total=Count("pk"))
     return Result(code="lab_interventions_started", unit=Unit.COUNT, value=figures["total"])
 
@@ -257,9 +237,11 @@ class _WeeksServed(Func):
         return f"ROUND((julianday({last}) - julianday({first}) + 1) / 7.0, 2)", params
 
 
+@once
 def _civic_figures(scope: Scope, period: Period) -> dict[str, Any]:
     """The win-win figures of ``civic_center.selectors.figures``, restricted to the
-    scope and the period, in one query: the accepted families of confirmed agreements,
+    scope and the period, in one query (once per report, for the four indicators of
+    the area: ``once``): the accepted families of confirmed agreements,
     each over the days of the period that both its demand and its agreement cover.
 
     Units purchased = units per week × weeks served (days + 1, over 7, rounded to the
@@ -280,13 +262,9 @@ def _civic_figures(scope: Scope, period: Period) -> dict[str, Any]:
         Value(period.end, output_field=day),
         output_field=day,
     )
-    members = AgreementMember.objects.filter(
-        status=MemberStatus.ACCEPTED,
-        agreement__status=AgreementStatus.CONFIRMED,
-        demand__comune__ambito_id=scope.ambito_id,
+    members = report_agreement_members(ambito_id=scope.ambito_id, comune_id=scope.comune_id).filter(
+        status=MemberStatus.ACCEPTED, agreement__status=AgreementStatus.CONFIRMED
     )
-    if scope.comune_id is not None:
-        members = members.filter(demand__comune_id=scope.comune_id)
     weeks = _WeeksServed(F("served_to"), F("served_from"))
     text: CharField[str, str] = CharField()
     family = CaseWhen(
@@ -367,18 +345,25 @@ def civic_provider_hours(scope: Scope, period: Period) -> Result:
 # --- Fundraising --------------------------------------------------------------------------
 
 
-def _campaign_ambito(prefix: str = "") -> Coalesce:
-    return Coalesce(f"{prefix}ambito_id", f"{prefix}intervention__lab__ambito_id")
-
-
-def _gifts(scope: Scope, period: Period) -> QuerySet[Donation]:
+def _gifts(scope: Scope, period: Period) -> QuerySet[Any]:
     """Received gifts (refunded, cancelled and pledged ones left out) dated in the
     period, to campaigns of the scope's ambito."""
-    return Donation.objects.annotate(gift_ambito=_campaign_ambito("campaign__")).filter(
-        gift_ambito=scope.ambito_id,
+    return report_gifts(ambito_id=scope.ambito_id).filter(
         status=DonationStatus.RECEIVED,
         date__gte=period.start,
         date__lte=period.end,
+    )
+
+
+@once
+def _gift_figures(scope: Scope, period: Period) -> dict[str, Any]:
+    """Of the gifts of ``_gifts``: the amount ``raised``, the distinct ``named`` donors
+    and the gifts recorded with no donor (``unnamed``). One query, once per report
+    (``once``)."""
+    return _gifts(scope, period).aggregate(
+        raised=Sum("amount"),
+        named=Count("donor_id", distinct=True),
+        unnamed=Count("pk", filter=Q(donor__isnull=True)),
     )
 
 
@@ -388,7 +373,7 @@ def fundraising_raised(scope: Scope, period: Period) -> Result:
     yearly totals use), refunded ones left out, in euro."""
     if scope.comune_id is not None:
         return _no_comune_figure("fundraising_raised", Unit.EURO)
-    figures = _gifts(scope, period).aggregate(raised=Sum("amount"))
+    figures = _gift_figures(scope, period)
     return Result(code="fundraising_raised", unit=Unit.EURO, value=_cents(figures["raised"]))
 
 
@@ -399,28 +384,34 @@ def fundraising_donors(scope: Scope, period: Period) -> Result:
     recorded without a donor counts as one donor."""
     if scope.comune_id is not None:
         return _no_comune_figure("fundraising_donors", Unit.PEOPLE)
-    figures = _gifts(scope, period).aggregate(
-        named=Count("donor_id", distinct=True),
-        unnamed=Count("pk", filter=Q(donor__isnull=True)),
-    )
+    figures = _gift_figures(scope, period)
     return Result(
         code="fundraising_donors", unit=Unit.PEOPLE, value=figures["named"] + figures["unnamed"]
     )
 
 
-def _matched_due_by(campaigns: QuerySet[Campaign], day: dt.date) -> Decimal:
-    """The matched funds due on ``campaigns`` counting the gifts received and dated up
-    to ``day``, with the conditional pledges decided as they stood at the end of
-    ``day`` (or today, if sooner): ``fundraising.selectors.campaigns_progress`` and its
-    arithmetic (``fundraising.matching``). Three queries at most."""
-    received = Q(donations__status=DonationStatus.RECEIVED, donations__date__lte=day)
-    annotated: list[Campaign] = list(
-        campaigns.annotate(
-            total_raised=Coalesce(
-                Sum("donations__amount", filter=received),
-                Value(ZERO),
-                output_field=DecimalField(max_digits=14, decimal_places=2),
+def _matched_due_by(campaigns: QuerySet[Any], days: tuple[dt.date, ...]) -> list[Decimal]:
+    """For each of ``days``, the matched funds due on ``campaigns`` counting the gifts
+    received and dated up to that day, with the conditional pledges decided as they
+    stood at its end (or today, if sooner): ``fundraising.selectors.campaigns_progress``
+    and its arithmetic (``fundraising.matching``). The campaigns, their gifts up to each
+    day and their pledges are read once for all the days: two queries, and one more for
+    each day when a conditional pledge's deadline has passed by then."""
+    money: DecimalField[Decimal, Decimal] = DecimalField(max_digits=14, decimal_places=2)
+    raised = {
+        f"_raised_{index}": Coalesce(
+            Sum(
+                "donations__amount",
+                filter=Q(donations__status=DonationStatus.RECEIVED, donations__date__lte=day),
             ),
+            Value(ZERO),
+            output_field=money,
+        )
+        for index, day in enumerate(days)
+    }
+    annotated: list[Any] = list(
+        campaigns.annotate(
+            **raised,
             # Read by ``totals_of`` but not by the matching.
             total_gifts=Value(0),
             total_named_donors=Value(0),
@@ -428,10 +419,15 @@ def _matched_due_by(campaigns: QuerySet[Campaign], day: dt.date) -> Decimal:
         ).prefetch_related("matching_pledges")
     )
     if not annotated:
-        return ZERO
-    today = min(day + dt.timedelta(days=1), timezone.localdate())
-    progress = fundraising_selectors.campaigns_progress(annotated, today=today)
-    return sum((m.due for m in progress.values()), ZERO)
+        return [ZERO for _day in days]
+    due: list[Decimal] = []
+    for index, day in enumerate(days):
+        for campaign in annotated:  # ``campaigns_progress`` reads ``total_raised``
+            campaign.total_raised = getattr(campaign, f"_raised_{index}")
+        today = min(day + dt.timedelta(days=1), timezone.localdate())
+        progress = fundraising_selectors.campaigns_progress(annotated, today=today)
+        due.append(sum((m.due for m in progress.values()), ZERO))
+    return due
 
 
 @indicator("fundraising_matched", area="fundraising", title=_("Matched funds due"), unit=Unit.EURO)
@@ -443,13 +439,10 @@ def fundraising_matched(scope: Scope, period: Period) -> Result:
     its deadline). So the periods of a plan add up to the plan's figure."""
     if scope.comune_id is not None:
         return _no_comune_figure("fundraising_matched", Unit.EURO)
-    campaigns = (
-        Campaign.objects.annotate(campaign_ambito=_campaign_ambito())
-        .filter(campaign_ambito=scope.ambito_id)
-        .filter(pk__in=MatchingPledge.objects.values("campaign_id"))
+    campaigns = report_matched_campaigns(ambito_id=scope.ambito_id)
+    due_by_end, due_before = _matched_due_by(
+        campaigns, (period.end, period.start - dt.timedelta(days=1))
     )
-    due_by_end = _matched_due_by(campaigns, period.end)
-    due_before = _matched_due_by(campaigns, period.start - dt.timedelta(days=1))
     return Result(code="fundraising_matched", unit=Unit.EURO, value=_cents(due_by_end - due_before))
 
 
@@ -465,7 +458,8 @@ def research_pathways(scope: Scope, period: Period) -> Result:
     if scope.comune_id is not None:
         return _no_comune_figure("research_pathways", Unit.COUNT)
     figures = (
-        Pathway.objects.filter(ambito_id=scope.ambito_id, starts_on__lte=period.end)
+        report_pathways(ambito_id=scope.ambito_id)
+        .filter(starts_on__lte=period.end)
         .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=period.start))
         .aggregate(total=Count("pk"))
     )
@@ -482,7 +476,8 @@ def research_surveys(scope: Scope, period: Period) -> Result:
         return _no_comune_figure("research_surveys", Unit.COUNT)
     start, after = _bounds(period)
     figures = (
-        Survey.objects.filter(pathway__ambito_id=scope.ambito_id, opens_at__lt=after)
+        report_surveys(ambito_id=scope.ambito_id)
+        .filter(opens_at__lt=after)
         .exclude(status=SurveyStatus.DRAFT)
         .filter(Q(closed_at__isnull=True) | Q(closed_at__gt=start))
         .filter(Q(closes_at__isnull=True) | Q(closes_at__gt=start))
@@ -500,10 +495,13 @@ def research_responses(scope: Scope, period: Period) -> Result:
     that day, and reads neither the responses nor who the invited people are."""
     if scope.comune_id is not None:
         return _no_comune_figure("research_responses", Unit.COUNT)
-    figures = Invitation.objects.filter(
-        survey__pathway__ambito_id=scope.ambito_id,
-        answered=True,
-        answered_on__gte=period.start,
-        answered_on__lte=period.end,
-    ).aggregate(total=Count("pk"))
+    figures = (
+        report_invitations(ambito_id=scope.ambito_id)
+        .filter(
+            answered=True,
+            answered_on__gte=period.start,
+            answered_on__lte=period.end,
+        )
+        .aggregate(total=Count("pk"))
+    )
     return Result(code="research_responses", unit=Unit.COUNT, value=figures["total"])

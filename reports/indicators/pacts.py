@@ -1,7 +1,10 @@
 """Indicators of the generative pacts (area "pacts"), of isolation (area "isolation")
 and of work inclusion (area "work").
 
-Where. A pact belongs to the ambito of its case (``Case.ambito``): the same rule by
+Where. The rules live with the records, in ``pacts.selectors`` (``report_pacts``,
+``report_goal_outcomes``, ``report_ledger_transactions``, ``report_placements``) and
+``beneficiaries.selectors`` (``report_lsns6_assessments``), the only way this module
+reads them. In short: a pact belongs to the ambito of its case (``Case.ambito``): the same rule by
 which the access policy lets a coordinator of the ambito see the case and its pacts
 (``legami.policy``, ``case__ambito``). A comune scope keeps, of those, the pacts whose
 person is resident in the comune (``Person.residence_comune``); a person with no comune
@@ -29,7 +32,9 @@ inclusive:
 * isolation: the date of the LSNS-6 assessment.
 * ``placements_started``: the placement's ``start_date``.
 
-Figures are computed in the database, one query per indicator whatever the rows.
+Figures are computed in the database, one query per indicator whatever the rows; within
+one report, the indicators that read the same figures (the two of goals, the three of
+isolation) share one query (``reports.indicators.base.once``).
 """
 
 from __future__ import annotations
@@ -39,52 +44,32 @@ from typing import Any
 
 from django.db.models import (
     Count,
-    DateTimeField,
     DecimalField,
-    Exists,
     F,
-    OuterRef,
+    Max,
     Q,
-    Subquery,
     Sum,
-    Value,
+    Window,
 )
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.expressions import OrderBy
+from django.db.models.functions import FirstValue, TruncDate
 from django.utils.translation import gettext_lazy as _
 
-from beneficiaries.models import Assessment, AssessmentKind, Case, Person
-from beneficiaries.scoring import LSNS6_RISK_BELOW
-from pacts.models import (
+from beneficiaries.selectors import LSNS6_RISK_BELOW, report_lsns6_assessments
+from pacts.selectors import (
     CommitmentKind,
     GoalOutcome,
-    LedgerTransaction,
-    Pact,
     PactStatus,
-    Placement,
     PlacementOutcome,
-    ReviewGoalOutcome,
-    Signatory,
+    report_goal_outcomes,
+    report_ledger_transactions,
+    report_pacts,
+    report_placements,
 )
-from reports.indicators.base import Breakdown, Period, Result, Scope, Unit, indicator, share
+from reports.indicators.base import Breakdown, Period, Result, Scope, Unit, indicator, once, share
 
 UNKNOWN = "unknown"
 ZERO_HOURS = Decimal("0.00")
-
-
-def _pact_scope(scope: Scope, prefix: str = "") -> Q:
-    """The pacts of ``scope`` (``prefix`` leads from the queried model to the pact)."""
-    q = Q(**{f"{prefix}case__ambito_id": scope.ambito_id})
-    if scope.comune_id is not None:
-        q &= Q(**{f"{prefix}person__residence_comune_id": scope.comune_id})
-    return q
-
-
-def _person_scope(scope: Scope) -> Q:
-    """The people of ``scope``: a case in the ambito, and resident in the comune."""
-    q = Q(Exists(Case.objects.filter(person=OuterRef("pk"), ambito_id=scope.ambito_id)))
-    if scope.comune_id is not None:
-        q &= Q(residence_comune_id=scope.comune_id)
-    return q
 
 
 def _in(period: Period, field: str) -> Q:
@@ -105,15 +90,10 @@ PACT_STATUS_KEYS = ("signed", "active", "completed", "interrupted")
 def pacts_by_status(scope: Scope, period: Period) -> Result:
     """Pacts signed in the period (the headline), active during it, completed and
     interrupted in it (breakdown "status"; a pact may count under several keys)."""
-    last_signature = Subquery(
-        Signatory.objects.filter(pact=OuterRef("pk"), signed_at__isnull=False)
-        .order_by("-signed_at")
-        .values("signed_at")[:1],
-        output_field=DateTimeField(),
-    )
-    unsigned = Exists(Signatory.objects.filter(pact=OuterRef("pk"), signed_at__isnull=True))
+    # Per pact, from its signatories (joined, one group per pact): the day of the last
+    # signature and how many have not signed.
     went_past_signature = ~Q(status__in=[PactStatus.DRAFT, PactStatus.PROPOSED]) & Q(
-        _unsigned=False, _signed_on__isnull=False
+        _unsigned=0, _signed_on__isnull=False
     )
     ran = Q(status__in=[PactStatus.ACTIVE, PactStatus.IN_REVIEW, PactStatus.COMPLETED]) | (
         Q(status=PactStatus.INTERRUPTED)
@@ -124,8 +104,12 @@ def pacts_by_status(scope: Scope, period: Period) -> Result:
         Q(ended_on__isnull=True) | Q(ended_on__gte=period.start)
     )
     counts = (
-        Pact.objects.filter(_pact_scope(scope))
-        .annotate(_signed_on=TruncDate(last_signature), _unsigned=unsigned)
+        report_pacts(ambito_id=scope.ambito_id, comune_id=scope.comune_id)
+        .order_by()
+        .annotate(
+            _signed_on=TruncDate(Max("signatories__signed_at")),
+            _unsigned=Count("signatories", filter=Q(signatories__signed_at__isnull=True)),
+        )
         .aggregate(
             signed=Count("pk", filter=went_past_signature & _in(period, "_signed_on")),
             active=Count("pk", filter=ran & overlaps),
@@ -150,25 +134,30 @@ def pacts_by_status(scope: Scope, period: Period) -> Result:
     )
 
 
+@once
 def _goal_outcomes(scope: Scope, period: Period) -> dict[str, int]:
     """Goals assessed at reviews dated in the period, by their outcome at the latest of
-    those reviews (by date, then order of recording). One query."""
-    in_period = ReviewGoalOutcome.objects.filter(
-        _in(period, "review__date"), _pact_scope(scope, "goal__pact__")
+    those reviews (by date, then order of recording). One query, once per report
+    (``once``): each outcome of the period carries its goal's latest one (a window over
+    the goal's outcomes of the period), one row per goal, then plain counts."""
+    latest = Window(
+        FirstValue("outcome"),
+        partition_by=[F("goal_id")],
+        order_by=[F("review__date").desc(), F("review_id").desc()],
     )
-    later = ReviewGoalOutcome.objects.filter(
-        _in(period, "review__date"), goal=OuterRef("goal")
-    ).filter(
-        Q(review__date__gt=OuterRef("review__date"))
-        | Q(review__date=OuterRef("review__date"), review_id__gt=OuterRef("review_id"))
+    per_goal = (
+        report_goal_outcomes(ambito_id=scope.ambito_id, comune_id=scope.comune_id)
+        .filter(_in(period, "review__date"))
+        .order_by()
+        .annotate(_latest=latest)
+        .values("goal_id", "_latest")
+        .distinct()
     )
-    return in_period.filter(~Exists(later)).aggregate(
-        assessed=Count("goal", distinct=True),
-        **{
-            outcome: Count("goal", distinct=True, filter=Q(outcome=outcome))
-            for outcome in GoalOutcome.values
-        },
+    row = per_goal.aggregate(
+        assessed=Count("goal_id"),
+        **{outcome: Count("goal_id", filter=Q(_latest=outcome)) for outcome in GoalOutcome.values},
     )
+    return {key: int(value or 0) for key, value in row.items()}
 
 
 @indicator(
@@ -204,10 +193,12 @@ def pact_goals_achieved_share(scope: Scope, period: Period) -> Result:
     """Of the goals assessed at reviews in the period, the share achieved at their
     latest review of the period (None when no goal was assessed)."""
     counts = _goal_outcomes(scope, period)
+    achieved, assessed = int(counts[GoalOutcome.ACHIEVED]), int(counts["assessed"])
     return Result(
         code="pact_goals_achieved_share",
         unit=Unit.SHARE,
-        value=share(int(counts[GoalOutcome.ACHIEVED]), int(counts["assessed"])),
+        value=share(achieved, assessed),
+        basis=(achieved, assessed),
     )
 
 
@@ -224,27 +215,28 @@ def hours_given_back(scope: Scope, period: Period) -> Result:
     (in the period of the hours it cancels, whenever the reversal was recorded), and
     reversals themselves are not hours given. Breakdown "kind": the kind of the
     commitment the hours fulfil ("unknown" when none is named)."""
+    # Who gave and who received is a condition of the sums, not of the rows: as a row
+    # filter it leads the database to start from the few organisations' accounts and
+    # probe each of their many transactions; this way it hashes the scope's transactions
+    # of the period once. A kind with no hours given has no sum (None) and is left out.
+    given = Q(giver__person__isnull=False, receiver__organisation__isnull=False)
     rows = (
-        LedgerTransaction.objects.filter(
-            _pact_scope(scope, "pact__"),
-            _in(period, "date"),
-            giver__person__isnull=False,
-            receiver__organisation__isnull=False,
-            reverses__isnull=True,
-            reversal__isnull=True,
+        report_ledger_transactions(
+            ambito_id=scope.ambito_id, comune_id=scope.comune_id, net_of_reversals=True
         )
+        .filter(_in(period, "date"))
         .order_by()
         .values("commitment__kind")
         .annotate(
-            _hours=Coalesce(
-                Sum("hours"),
-                Value(ZERO_HOURS),
-                output_field=DecimalField(max_digits=12, decimal_places=2),
+            _hours=Sum(
+                "hours", filter=given, output_field=DecimalField(max_digits=12, decimal_places=2)
             )
         )
     )
     found: dict[str, Decimal] = {}
     for row in rows:  # one row per commitment kind, never per transaction
+        if row["_hours"] is None:
+            continue
         key = row["commitment__kind"] or UNKNOWN
         found[key] = found.get(key, ZERO_HOURS) + Decimal(row["_hours"])
     kinds = [str(kind) for kind in CommitmentKind.values if kind in found]
@@ -265,32 +257,37 @@ def hours_given_back(scope: Scope, period: Period) -> Result:
 # --- Isolation -----------------------------------------------------------------------------
 
 
+@once
 def _isolation_counts(scope: Scope, period: Period) -> dict[str, Any]:
     """Of the people of ``scope`` with an LSNS-6 assessment dated in the period: how
     many, how many scored below 12 at their first assessment ever and at their latest
     up to the period's end, and how many scored higher at the latest than at the first.
-    One query."""
-    lsns = Assessment.objects.filter(
-        person=OuterRef("pk"), kind=AssessmentKind.LSNS6, date__lte=period.end
-    )
-    assessed_in_period = Exists(
-        Assessment.objects.filter(person=OuterRef("pk"), kind=AssessmentKind.LSNS6).filter(
-            _in(period, "date")
-        )
-    )
-    return (
-        Person.objects.filter(_person_scope(scope), assessed_in_period)
+    One query, once per report (``once``): each of their assessments up to the period's
+    end carries the person's first and latest totals (windows over the person's
+    assessments), one row per person, then plain counts."""
+    lsns = report_lsns6_assessments(ambito_id=scope.ambito_id, comune_id=scope.comune_id)
+    assessed_in_period = lsns.filter(_in(period, "date")).order_by().values("person_id")
+
+    def total_at(*order: OrderBy) -> Window:
+        return Window(FirstValue("total"), partition_by=[F("person_id")], order_by=list(order))
+
+    per_person = (
+        lsns.filter(date__lte=period.end, person_id__in=assessed_in_period)
+        .order_by()
         .annotate(
-            _first=Subquery(lsns.order_by("date", "id").values("total")[:1]),
-            _latest=Subquery(lsns.order_by("-date", "-id").values("total")[:1]),
+            _first=total_at(F("date").asc(), F("id").asc()),
+            _latest=total_at(F("date").desc(), F("id").desc()),
         )
-        .aggregate(
-            assessed=Count("pk"),
-            start=Count("pk", filter=Q(_first__lt=LSNS6_RISK_BELOW)),
-            latest=Count("pk", filter=Q(_latest__lt=LSNS6_RISK_BELOW)),
-            improved=Count("pk", filter=Q(_latest__gt=F("_first"))),
-        )
+        .values("person_id", "_first", "_latest")
+        .distinct()
     )
+    row = per_person.aggregate(
+        assessed=Count("person_id"),
+        start=Count("person_id", filter=Q(_first__lt=LSNS6_RISK_BELOW)),
+        latest=Count("person_id", filter=Q(_latest__lt=LSNS6_RISK_BELOW)),
+        improved=Count("person_id", filter=Q(_latest__gt=F("_first"))),
+    )
+    return {key: int(value or 0) for key, value in row.items()}
 
 
 @indicator(
@@ -319,14 +316,20 @@ def isolation_at_risk(scope: Scope, period: Period) -> Result:
     assessed = int(counts["assessed"])
     start, latest = share(int(counts["start"]), assessed), share(int(counts["latest"]), assessed)
     values: dict[str, int | Decimal] = {}
+    bases: dict[str, tuple[int, int]] = {}
     if start is not None and latest is not None:
         values = {"start": start, "latest": latest}
+        bases = {
+            "start": (int(counts["start"]), assessed),
+            "latest": (int(counts["latest"]), assessed),
+        }
     labels = {"start": str(_("at first assessment")), "latest": str(_("at latest assessment"))}
     return Result(
         code="isolation_at_risk",
         unit=Unit.SHARE,
         value=latest,
-        breakdowns=(Breakdown("moment", values, labels),),
+        breakdowns=(Breakdown("moment", values, labels, bases=bases),),
+        basis=(int(counts["latest"]), assessed),
     )
 
 
@@ -355,7 +358,9 @@ def isolation_improved(scope: Scope, period: Period) -> Result:
 def placements_started(scope: Scope, period: Period) -> Result:
     """Work placements (tirocini) whose start date falls in the period. Breakdown
     "outcome": their outcome as recorded now (ongoing, hired, extended, ended)."""
-    counts = Placement.objects.filter(_pact_scope(scope, "pact__"), _in(period, "start_date"))
+    counts = report_placements(ambito_id=scope.ambito_id, comune_id=scope.comune_id).filter(
+        _in(period, "start_date")
+    )
     found = counts.aggregate(
         total=Count("pk"),
         **{outcome: Count("pk", filter=Q(outcome=outcome)) for outcome in PlacementOutcome.values},

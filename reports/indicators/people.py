@@ -1,13 +1,15 @@
 """People taken in charge and intakes (areas "people" and "intakes").
 
-Where a record belongs (``Scope``):
+Where a record belongs (``Scope``): the rules live with the records, in
+``beneficiaries.selectors`` (``report_cases``, ``report_intakes``),
+the only way this module reads them. In short:
 
-- a case (``Case``) belongs to the ambito in its own ``ambito`` field, whichever comune
-  the person lives in; with a ``comune_id`` the scope keeps only the cases of that
-  ambito whose person's comune of residence (``Person.residence_comune``) is that
-  comune. The comune of domicile is not used. A person with no comune of residence, or
-  resident outside the ambito, counts for the ambito and for none of its comuni.
-- an intake (``Intake``) belongs to the ambito in its ``ambito`` field; with a
+- a case belongs to the ambito in its own ``Case.ambito`` field, whichever comune the
+  person lives in; with a ``comune_id`` the scope keeps only the cases of that ambito
+  whose person's comune of residence (``Person.residence_comune``) is that comune. The
+  comune of domicile is not used. A person with no comune of residence, or resident
+  outside the ambito, counts for the ambito and for none of its comuni.
+- an intake belongs to the ambito in its ``Intake.ambito`` field; with a
   ``comune_id``, to the comune of residence of its person, as for cases.
 
 When (``Period``, ``start``..``end`` both included):
@@ -30,7 +32,9 @@ Files under GDPR restriction and anonymised files are counted like the others:
 anonymisation keeps the sex, the comune of residence and the year of birth (the age is
 then reckoned from 1 July of that year).
 
-Every indicator runs one query, whatever the number of rows.
+Every indicator runs one query, whatever the number of rows; within one report the two
+indicators of people in charge share theirs, and so do the two intake indicators
+(``reports.indicators.base.once``).
 """
 
 from __future__ import annotations
@@ -38,18 +42,26 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Max, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
-from beneficiaries.models import Case, Intake, IntakeChannel, Person, Sex, VulnerabilityArea
-from beneficiaries.models.case import COMMUNITY_CHANNELS
+from beneficiaries.selectors import (
+    COMMUNITY_CHANNELS,
+    IntakeChannel,
+    Sex,
+    VulnerabilityArea,
+    report_cases,
+    report_intakes,
+)
 from reports.indicators.base import (
     Breakdown,
+    Number,
     Period,
     Result,
     Scope,
     Unit,
     indicator,
+    once,
     share,
 )
 
@@ -83,91 +95,122 @@ def _years_before(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year - years, day=28)
 
 
-def _age_band_conditions(on: dt.date) -> dict[str, Q]:
-    """For each age band, the condition on ``birth_date`` of being in it on ``on``
-    (a person is N years old from their N-th birthday), ``unknown`` with no birth date."""
+def _age_band_conditions(on: dt.date, field: str = "birth_date") -> dict[str, Q]:
+    """For each age band, the condition on ``field`` (a birth date) of being in it on
+    ``on`` (a person is N years old from their N-th birthday), ``unknown`` with no birth
+    date."""
     conditions: dict[str, Q] = {}
     for key, low, high, _label in AGE_BANDS:
-        condition = Q(birth_date__isnull=False)
+        condition = Q(**{f"{field}__isnull": False})
         if low:
-            condition &= Q(birth_date__lte=_years_before(on, low))
+            condition &= Q(**{f"{field}__lte": _years_before(on, low)})
         if high is not None:
-            condition &= Q(birth_date__gt=_years_before(on, high + 1))
+            condition &= Q(**{f"{field}__gt": _years_before(on, high + 1)})
         conditions[key] = condition
-    conditions[UNKNOWN] = Q(birth_date__isnull=True)
+    conditions[UNKNOWN] = Q(**{f"{field}__isnull": True})
     return conditions
 
 
-def _people_in_charge(scope: Scope, period: Period) -> tuple[QuerySet[Person], Exists]:
-    """The people in charge in the scope during the period (see the module), and the
-    condition of being continuing (already in charge the day before it started)."""
-    in_scope = Case.objects.filter(person=OuterRef("pk"), ambito_id=scope.ambito_id)
-    open_in_period = in_scope.filter(opened_on__lte=period.end).filter(
-        Q(closed_on__isnull=True) | Q(closed_on__gte=period.start)
+def _flag(condition: Q) -> Max:
+    """Over a person's rows: 1 when ``condition`` holds on at least one, else 0."""
+    return Max(Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField()))
+
+
+@once
+def _people_counts(scope: Scope, period: Period) -> dict[str, int]:
+    """The people in charge in the scope during the period (see the module), counted by
+    area, age band and sex: ``<dimension>`` for all of them and ``new_<dimension>`` for
+    the new ones (not continuing). One query, once per report (``once``): one row per
+    person from their cases open in the period, then plain counts of those rows."""
+    areas = [str(code) for code in VulnerabilityArea.values]
+    sexes = [str(code) for code in Sex.values]
+    open_in_period = (
+        report_cases(ambito_id=scope.ambito_id, comune_id=scope.comune_id)
+        .filter(opened_on__lte=period.end)
+        .filter(Q(closed_on__isnull=True) | Q(closed_on__gte=period.start))
     )
-    open_at_start = in_scope.filter(opened_on__lt=period.start).filter(
-        Q(closed_on__isnull=True) | Q(closed_on__gte=period.start)
+    # Continuing: one of the cases open in the period was already open the day before it
+    # started (opened before its start; being open in it, not closed before its start).
+    per_person = (
+        open_in_period.order_by()
+        .values("person_id")
+        .annotate(
+            _continuing=_flag(Q(opened_on__lt=period.start)),
+            _sex=Max("person__sex"),
+            _birth=Max("person__birth_date"),
+            _any_area=_flag(Q(person__areas__isnull=False)),
+            **{
+                f"_area_{index}": _flag(Q(person__areas__area=code))
+                for index, code in enumerate(areas)
+            },
+        )
     )
-    people = Person.objects.filter(Exists(open_in_period))
-    if scope.comune_id is not None:
-        people = people.filter(residence_comune_id=scope.comune_id)
-    return people, Exists(open_at_start)
+    dimensions: dict[str, Q] = {}
+    for index, _code in enumerate(areas):
+        dimensions[f"area_{index}"] = Q(**{f"_area_{index}": 1})
+    dimensions["area_unknown"] = Q(_any_area=0)
+    for index, condition in enumerate(_age_band_conditions(period.end, "_birth").values()):
+        dimensions[f"age_{index}"] = condition
+    for index, code in enumerate(sexes):
+        dimensions[f"sex_{index}"] = Q(_sex=code)
+    dimensions["sex_unknown"] = Q(_sex="")
+    new = Q(_continuing=0)
+    aggregates: dict[str, Count] = {
+        "total": Count("person_id"),
+        "new_total": Count("person_id", filter=new),
+    }
+    for key, condition in dimensions.items():
+        aggregates[key] = Count("person_id", filter=condition)
+        aggregates[f"new_{key}"] = Count("person_id", filter=condition & new)
+    row = per_person.aggregate(**aggregates)
+    return {key: int(value or 0) for key, value in row.items()}
 
 
 def _people_breakdowns(
-    people: QuerySet[Person], period: Period, *, with_status: bool
+    counts: dict[str, int], period: Period, *, prefix: str, with_status: bool
 ) -> tuple[int, tuple[Breakdown, ...]]:
-    """Count ``people`` (one query) by area, age band and sex, and by status (new or
-    continuing, from their ``_continuing`` annotation) when ``with_status``: the
-    headline and the breakdowns."""
+    """The headline and the breakdowns by area, age band and sex of ``counts`` (of
+    ``_people_counts``: all the people in charge with ``prefix`` "", the new ones with
+    "new_"), and by status (new or continuing) when ``with_status``."""
     areas = [str(code) for code in VulnerabilityArea.values]
     ages = _age_band_conditions(period.end)
     sexes = [str(code) for code in Sex.values]
 
-    def count(condition: Q | None = None) -> Count:
-        return Count("pk", distinct=True, filter=condition)
-
-    aggregates: dict[str, Count] = {"total": count()}
-    if with_status:
-        aggregates["status_new"] = count(Q(_continuing=False))
-        aggregates["status_continuing"] = count(Q(_continuing=True))
-    for index, code in enumerate(areas):
-        aggregates[f"area_{index}"] = count(Q(areas__area=code))
-    aggregates["area_unknown"] = count(Q(areas__isnull=True))
-    for index, condition in enumerate(ages.values()):
-        aggregates[f"age_{index}"] = count(condition)
-    for index, code in enumerate(sexes):
-        aggregates[f"sex_{index}"] = count(Q(sex=code))
-    aggregates["sex_unknown"] = count(Q(sex=""))
-    row = people.aggregate(**aggregates)
+    def count(key: str) -> int:
+        return counts[prefix + key]
 
     breakdowns: list[Breakdown] = []
     if with_status:
+        new = counts["new_total"]
         breakdowns.append(
             Breakdown(
                 "status",
-                {NEW: row["status_new"], CONTINUING: row["status_continuing"]},
+                {NEW: new, CONTINUING: counts["total"] - new},
                 {key: str(label) for key, label in STATUS_LABELS.items()},
             )
         )
-    area_values = {code: row[f"area_{index}"] for index, code in enumerate(areas)}
-    area_values[UNKNOWN] = row["area_unknown"]
+    area_values: dict[str, Number] = {
+        code: count(f"area_{index}") for index, code in enumerate(areas)
+    }
+    area_values[UNKNOWN] = count("area_unknown")
     area_labels = {str(code): str(label) for code, label in VulnerabilityArea.choices}
     area_labels[UNKNOWN] = str(NO_AREA_LABEL)
     # A person with several areas counts in each: the areas do not add up to the total.
     breakdowns.append(Breakdown("area", area_values, area_labels, additive=False))
 
-    age_values = {key: row[f"age_{index}"] for index, key in enumerate(ages)}
+    age_values: dict[str, Number] = {key: count(f"age_{index}") for index, key in enumerate(ages)}
     age_labels = {key: str(label) for key, _low, _high, label in AGE_BANDS}
     age_labels[UNKNOWN] = str(NO_AGE_LABEL)
     breakdowns.append(Breakdown("age_band", age_values, age_labels))
 
-    sex_values = {code: row[f"sex_{index}"] for index, code in enumerate(sexes)}
-    sex_values[UNKNOWN] = row["sex_unknown"]
+    sex_values: dict[str, Number] = {
+        code: count(f"sex_{index}") for index, code in enumerate(sexes)
+    }
+    sex_values[UNKNOWN] = count("sex_unknown")
     sex_labels = {str(code): str(label) for code, label in Sex.choices}
     sex_labels[UNKNOWN] = str(NO_SEX_LABEL)
     breakdowns.append(Breakdown("sex", sex_values, sex_labels))
-    return row["total"], tuple(breakdowns)
+    return count("total"), tuple(breakdowns)
 
 
 @indicator(
@@ -182,9 +225,8 @@ def people_in_charge(scope: Scope, period: Period) -> Result:
     module), ``area`` (a person with several vulnerability areas counts in each, so the
     areas add up to more than the total; ``unknown``: no area recorded), ``age_band``
     (age on the last day of the period) and ``sex`` (``F`` / ``M`` / ``unknown``)."""
-    people, continuing = _people_in_charge(scope, period)
     total, breakdowns = _people_breakdowns(
-        people.annotate(_continuing=continuing), period, with_status=True
+        _people_counts(scope, period), period, prefix="", with_status=True
     )
     return Result("people_in_charge", Unit.PEOPLE, total, breakdowns)
 
@@ -199,22 +241,22 @@ def people_new(scope: Scope, period: Period) -> Result:
     """The new among the people in charge in the period (not already in charge in the
     scope the day before it started, see the module), by ``area`` (a person with several
     areas counts in each), ``age_band`` and ``sex`` as ``people_in_charge``."""
-    people, continuing = _people_in_charge(scope, period)
-    total, breakdowns = _people_breakdowns(people.filter(~continuing), period, with_status=False)
+    total, breakdowns = _people_breakdowns(
+        _people_counts(scope, period), period, prefix="new_", with_status=False
+    )
     return Result("people_new", Unit.PEOPLE, total, breakdowns)
 
 
 # --- Intakes -------------------------------------------------------------------------
 
 
+@once
 def _intake_counts(scope: Scope, period: Period) -> dict[str, int]:
     """Intakes in the scope dated in the period: ``total`` and one count per channel
-    (keys: the channel codes), in one query."""
-    intakes = Intake.objects.filter(
-        ambito_id=scope.ambito_id, date__gte=period.start, date__lte=period.end
+    (keys: the channel codes), in one query (once per report: ``once``)."""
+    intakes = report_intakes(ambito_id=scope.ambito_id, comune_id=scope.comune_id).filter(
+        date__gte=period.start, date__lte=period.end
     )
-    if scope.comune_id is not None:
-        intakes = intakes.filter(person__residence_comune_id=scope.comune_id)
     channels = [str(code) for code in IntakeChannel.values]
     aggregates = {"total": Count("pk")}
     for index, code in enumerate(channels):

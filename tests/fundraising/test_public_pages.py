@@ -106,7 +106,7 @@ def test_the_list_shows_published_campaigns_open_first_with_their_progress(clien
     assert "Bozza segreta" not in page
     assert page.index("Nonni in rete") < page.index("Estate insieme")
     assert "€ 3.450 raised of € 10.000, 34%" in page
-    assert 'aria-valuenow="34"' in page and "legami-fr-w-30" in page
+    assert 'aria-valuenow="34"' in page and "legami-progress-30" in page
     assert "50 days left" in page
     assert open_one.organisation.name in page and closed.organisation.name in page
     assert "closed" in page
@@ -489,4 +489,4 @@ def test_pages_carry_no_inline_style_or_script(client):
         assert response.status_code in (200, 400)
         assert " style=" not in html
         assert "<script>" not in html
-        assert "legami-fr-w-" in html or "IBAN" in html
+        assert "legami-progress-" in html or "IBAN" in html

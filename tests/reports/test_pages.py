@@ -167,9 +167,8 @@ def test_a_small_count_of_people_reads_less_than_five_and_is_not_compared(world,
     assert "&lt;5" in value(html, "people_in_charge")
     assert "fewer than 5" in people
     assert "data-comparison" not in people
-    assert "Values shown as “&lt;5” are not plotted in the chart." in people
-    # Hidden values are not plotted (null), the others are.
-    assert re.search(r'data-values="\[[^"]*null[^"]*\]"', people)
+    # Every other value of its breakdowns is zero: nothing to compare, no chart.
+    assert "data-report-chart" not in people
     # Fundraising has no comune.
     assert "not available for a comune" in value(html, "fundraising_raised")
 
@@ -277,3 +276,19 @@ def test_the_report_runs_a_bounded_number_of_queries(world, admin_a):
     after = count()
     assert after == before
     assert after <= 100
+
+
+def test_a_chart_leaves_hidden_values_out_and_says_so():
+    """Hidden values are not plotted (null), the others are; a breakdown whose shown
+    values are all zero has no chart."""
+    from reports.document import _line
+    from reports.indicators import INDICATORS, Breakdown, Result, Unit
+
+    indicator = INDICATORS["people_in_charge"]
+    mixed = Breakdown("area", {"a": 3, "b": 10, "c": 0}, additive=False)
+    zeros = Breakdown("sex", {"F": 0, "M": 0}, additive=False)
+    now = Result("people_in_charge", Unit.PEOPLE, 13, (mixed, zeros))
+    line = _line(indicator, "people", now, now, False, 1)
+    chart, flat = line.tables
+    assert chart.chart and chart.some_hidden and chart.chart_values == "[null, 10, 0]"
+    assert not flat.chart

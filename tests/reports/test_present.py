@@ -66,3 +66,43 @@ def test_no_hidden_count_is_the_headline_minus_the_published_ones(counts):
             assert values[i] is None
     if len(hidden) == 1 and not shown.value.hidden:
         raise AssertionError("one hidden count and the total published: derivable")
+
+
+def share_of(part, whole, *, breakdown=None):
+    from reports.indicators import share
+
+    return Result("s", Unit.SHARE, share(part, whole), breakdown or (), basis=(part, whole))
+
+
+@given(st.integers(min_value=0, max_value=200), st.integers(min_value=1, max_value=200))
+def test_a_share_of_people_is_hidden_when_the_part_or_the_rest_is_a_small_group(part, whole):
+    part = min(part, whole)
+    shown = show(share_of(part, whole)).value
+    small = 0 < part < 5 or 0 < whole - part < 5
+    assert shown.hidden is small
+    if not small:
+        assert shown.value is not None
+
+
+def test_shares_hidden_and_shown():
+    assert show(share_of(2, 3)).value.hidden  # 66,7 % of three people: hidden
+    assert show(share_of(2, 100)).value.hidden  # two people
+    assert show(share_of(98, 100)).value.hidden  # all but two
+    assert show(share_of(0, 10)).value.value == Decimal("0.0")
+    assert show(share_of(50, 100)).value.value == Decimal("50.0")
+    # A share without its counts (not of people) is shown as computed.
+    assert show(Result("s", Unit.SHARE, Decimal("33.3"))).value.value == Decimal("33.3")
+
+
+def test_a_breakdown_of_shares_is_hidden_value_by_value_and_with_the_headline():
+    moments = Breakdown(
+        "moment",
+        {"start": Decimal("10.0"), "latest": Decimal("50.0")},
+        bases={"start": (2, 20), "latest": (10, 20)},
+    )
+    shown = show(share_of(10, 20, breakdown=(moments,)))
+    rows = {key: figure for key, _label, figure in shown.breakdowns[0].rows}
+    assert rows["start"].hidden and not rows["latest"].hidden
+    hidden_all = show(share_of(2, 20, breakdown=(moments,)))
+    assert hidden_all.value.hidden
+    assert all(figure.hidden for _k, _l, figure in hidden_all.breakdowns[0].rows)
