@@ -15,7 +15,6 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from io import BytesIO
-from pathlib import Path
 from xml.sax.saxutils import escape
 
 from django.utils import timezone
@@ -27,8 +26,7 @@ from fundraising.models import (
     Receipt,
     ReceiptStatus,
 )
-
-FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+from legami.pdf import pdf_fonts
 
 METHODS = {
     Method.BANK_TRANSFER: "bonifico bancario",
@@ -181,22 +179,6 @@ def receipt_lines(receipt: Receipt) -> ReceiptText:
     )
 
 
-def _fonts() -> tuple[str, str]:
-    """DejaVu Sans (every Italian accent and the euro sign) when installed, else
-    Helvetica. (The same choice as the other PDFs of Legami; registered here because
-    the fundraising app may import no other strategy app.)"""
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    regular, bold = FONT_DIR / "DejaVuSans.ttf", FONT_DIR / "DejaVuSans-Bold.ttf"
-    if not (regular.exists() and bold.exists()):
-        return "Helvetica", "Helvetica-Bold"
-    if "DejaVuSans" not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont("DejaVuSans", str(regular)))
-        pdfmetrics.registerFont(TTFont("DejaVuSans-Bold", str(bold)))
-    return "DejaVuSans", "DejaVuSans-Bold"
-
-
 def receipt_pdf(receipt: Receipt) -> bytes:
     """The receipt as an A4 PDF."""
     from reportlab.lib import colors
@@ -206,7 +188,7 @@ def receipt_pdf(receipt: Receipt) -> bytes:
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
     words = receipt_lines(receipt)
-    font, bold = _fonts()
+    font, bold = pdf_fonts()
     body = ParagraphStyle("body", fontName=font, fontSize=10.5, leading=14)
     strong = ParagraphStyle("strong", parent=body, fontName=bold)
     title = ParagraphStyle(

@@ -182,6 +182,12 @@ CACHE_URL = _url(
     {"redis", "rediss", "filecache", "locmemcache", "dummycache", "dbcache"},
 )
 CACHES = {"default": env.cache_url_config(CACHE_URL)}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # Fails open when Redis does not answer: pages keep working (legami/cache.py).
+    CACHES["default"]["BACKEND"] = "legami.cache.ResilientRedisCache"
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {"socket_connect_timeout": 1, "socket_timeout": 2}
+    )
 
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
@@ -211,7 +217,20 @@ if CELERY_BROKER_URL.startswith("filesystem"):
     # The file-system transport has no fan-out exchange: no remote control, mingle or gossip.
     CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 3600,
+        # A broker that does not answer is known within seconds, not minutes: the task
+        # is then kept in the outbox (legami.outbox) and the page answers.
+        "socket_connect_timeout": 2,
+        "socket_timeout": 5,
+    }
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 0.5,
+}
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
 CELERY_TASK_ALWAYS_EAGER = _bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_ACKS_LATE = True
@@ -225,6 +244,10 @@ CELERY_TIMEZONE = "Europe/Rome"
 # Periodic jobs; beat's database scheduler copies them into django-celery-beat's tables,
 # where an administrator can pause or reschedule them. Each app adds its own entries.
 CELERY_BEAT_SCHEDULE = {
+    "drain-outbox": {
+        "task": "legami.drain_outbox",
+        "schedule": crontab(minute="*"),
+    },
     "clear-expired-sessions": {
         "task": "legami.clear_expired_sessions",
         "schedule": crontab(minute=17, hour=3),

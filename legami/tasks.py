@@ -38,3 +38,11 @@ def audit_retention() -> int:
 
     access_before, changes_before = retention_limits()
     return audit_purge(access_before=access_before, changes_before=changes_before)
+
+
+@shared_task(name="legami.drain_outbox")
+def drain_outbox() -> int:
+    """Hand over to the broker the tasks kept while it did not answer (every minute)."""
+    from legami.outbox import outbox_drain
+
+    return outbox_drain()

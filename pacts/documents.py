@@ -23,7 +23,7 @@ from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 
-from beneficiaries.services.gdpr import _pdf_fonts
+from legami.pdf import pdf_fonts
 from pacts.models import (
     Commitment,
     CommitmentDirection,
@@ -305,7 +305,7 @@ def render_pdf(document: Document, *, large: bool = False) -> bytes:
         TableStyle,
     )
 
-    font, bold = _pdf_fonts()
+    font, bold = pdf_fonts()
     size = 12 if large else 9.5
     styles = getSampleStyleSheet()
     title = ParagraphStyle("title", parent=styles["Title"], fontName=bold)

@@ -39,7 +39,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
@@ -48,6 +47,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext, pgettext
 
 from legami.exports import BOM, safe_text
+from legami.pdf import pdf_fonts
 from reports.document import (
     Document,
     Section,
@@ -78,7 +78,6 @@ NUMBER_FORMATS = {
 }
 PLACES = {Unit.PEOPLE: 0, Unit.COUNT: 0, Unit.HOURS: 2, Unit.EURO: 2, Unit.SHARE: 1}
 
-FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 # A chart with more bars than this would not fit a page: it shows the largest values.
 MAX_BARS = 40
 BAR_HEIGHT = 12
@@ -420,21 +419,6 @@ def write_csv(document: Document, heading: Heading) -> bytes:
 # --- PDF ----------------------------------------------------------------------------------------
 
 
-def _fonts() -> tuple[str, str]:
-    """DejaVu Sans (the euro sign, every Italian accent, “”) when installed, else
-    Helvetica (as the other PDFs of Legami)."""
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    regular, bold = FONT_DIR / "DejaVuSans.ttf", FONT_DIR / "DejaVuSans-Bold.ttf"
-    if not (regular.exists() and bold.exists()):
-        return "Helvetica", "Helvetica-Bold"
-    if "DejaVuSans" not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont("DejaVuSans", str(regular)))
-        pdfmetrics.registerFont(TTFont("DejaVuSans-Bold", str(bold)))
-    return "DejaVuSans", "DejaVuSans-Bold"
-
-
 def _axis_number(value: float) -> str:
     return italian(value, 0) if float(value).is_integer() else italian(value, 2).rstrip("0")
 
@@ -571,7 +555,7 @@ def write_pdf(document: Document, heading: Heading) -> bytes:
     )
     from reportlab.platypus import Table as PdfTable
 
-    font, bold = _fonts()
+    font, bold = pdf_fonts()
     body = ParagraphStyle("body", fontName=font, fontSize=9, leading=11.5)
     strong = ParagraphStyle("strong", parent=body, fontName=bold)
     muted = ParagraphStyle("muted", parent=body, textColor=colors.HexColor("#555555"))

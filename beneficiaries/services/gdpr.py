@@ -45,6 +45,7 @@ from beneficiaries.models import (
 )
 from legami.audit import audit_change, audit_forget
 from legami.models import AccessEvent, ChangeEvent
+from legami.pdf import pdf_fonts
 
 logger = logging.getLogger(__name__)
 
@@ -420,25 +421,6 @@ def persons_anonymise_due(*, today: dt.date | None = None, batch_size: int = 200
 
 # --- The export as a PDF ----------------------------------------------------------------------
 
-FONT_DIR = "/usr/share/fonts/truetype/dejavu"
-
-
-def _pdf_fonts() -> tuple[str, str]:
-    """DejaVu Sans (it has every Italian accent) when installed, else Helvetica."""
-    from pathlib import Path
-
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    regular, bold = Path(FONT_DIR, "DejaVuSans.ttf"), Path(FONT_DIR, "DejaVuSans-Bold.ttf")
-    if not (regular.exists() and bold.exists()):
-        return "Helvetica", "Helvetica-Bold"
-    if "DejaVuSans" not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont("DejaVuSans", str(regular)))
-        pdfmetrics.registerFont(TTFont("DejaVuSans-Bold", str(bold)))
-    return "DejaVuSans", "DejaVuSans-Bold"
-
-
 _ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?)?$")
 
 
@@ -487,7 +469,7 @@ def person_export_pdf(*, data: dict[str, Any]) -> bytes:
     from reportlab.lib.units import cm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    font, bold = _pdf_fonts()
+    font, bold = pdf_fonts()
     styles = getSampleStyleSheet()
     title = ParagraphStyle("title", parent=styles["Title"], fontName=bold)
     heading = ParagraphStyle("h2", parent=styles["Heading2"], fontName=bold)

@@ -1,7 +1,9 @@
-"""Models of the core: users and territory (``core``), audit trail (``audit``)."""
+"""Models of the core: users and territory (``core``), audit trail (``audit``), the
+outbox of background work the broker could not take (``outbox``)."""
 
 from legami.models.audit import AccessEvent, ChangeEvent, UserSession
 from legami.models.core import Ambito, Comune, LegamiUserManager, User
+from legami.models.outbox import OutboxMessage
 
 __all__ = [
     "AccessEvent",
@@ -9,6 +11,7 @@ __all__ = [
     "ChangeEvent",
     "Comune",
     "LegamiUserManager",
+    "OutboxMessage",
     "User",
     "UserSession",
 ]

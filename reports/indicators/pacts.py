@@ -4,15 +4,15 @@ and of work inclusion (area "work").
 Where. The rules live with the records, in ``pacts.selectors`` (``report_pacts``,
 ``report_goal_outcomes``, ``report_ledger_transactions``, ``report_placements``) and
 ``beneficiaries.selectors`` (``report_lsns6_assessments``), the only way this module
-reads them. In short: a pact belongs to the ambito of its case (``Case.ambito``): the same rule by
-which the access policy lets a coordinator of the ambito see the case and its pacts
-(``legami.policy``, ``case__ambito``). A comune scope keeps, of those, the pacts whose
-person is resident in the comune (``Person.residence_comune``); a person with no comune
-of residence is counted in the ambito only. Goals, reviews, ledger transactions and
-placements follow their pact. A person (isolation) belongs to an ambito when they have a
-case there — open or closed, any service — as the policy's rule for reading a person
-(``cases__ambito``); a person with cases in two ambiti counts in both. The comune is,
-again, the comune of residence.
+reads them. In short: a pact belongs to the ambito of its case (``Case.ambito``): the
+same rule by which the access policy lets a coordinator of the ambito see the case and
+its pacts (``legami.policy``, ``case__ambito``). A comune scope keeps, of those, the
+pacts whose person is resident in the comune (``Person.residence_comune``); a person
+with no comune of residence is counted in the ambito only. Goals, reviews, ledger
+transactions and placements follow their pact. A person (isolation) belongs to an
+ambito when they have a case there — open or closed, any service — as the policy's rule
+for reading a person (``cases__ambito``); a person with cases in two ambiti counts in
+both. The comune is, again, the comune of residence.
 
 When. Each indicator names the date that counts, within ``period.start``..``period.end``
 inclusive:

@@ -42,7 +42,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Case, Count, IntegerField, Max, Q, Value, When
+from django.db.models import Case as SqlCase
+from django.db.models import Count, IntegerField, Max, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from beneficiaries.selectors import (
@@ -113,7 +114,9 @@ def _age_band_conditions(on: dt.date, field: str = "birth_date") -> dict[str, Q]
 
 def _flag(condition: Q) -> Max:
     """Over a person's rows: 1 when ``condition`` holds on at least one, else 0."""
-    return Max(Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField()))
+    return Max(
+        SqlCase(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
+    )
 
 
 @once

@@ -1,10 +1,14 @@
-/* Legami: the bar charts of a piano di zona report, drawn with Chart.js from the data
- * attributes of each canvas[data-report-chart]: data-labels and data-values (JSON
- * arrays; a value hidden as "<5" is null and is not plotted, and the page says so).
- * The table under each chart holds the same figures for screen readers. No inline
- * script or style (CSP). */
+/* Legami: the bar charts of the reports (the piano di zona report, the coordination
+ * dashboard, the public figures), drawn with Chart.js from the data attributes of each
+ * canvas[data-report-chart]: data-labels (JSON array) and either data-values (one
+ * series, named by data-label) or data-series (JSON array of {label, values}: several
+ * series side by side, with a legend). A value hidden as "<5" is null and is not
+ * plotted, and the page says so. The table next to each chart holds the same figures
+ * for screen readers. No inline script or style (CSP). */
 (function () {
   "use strict";
+
+  var COLOURS = ["#0066cc", "#99c2eb"];
 
   function parse(text) {
     try { return JSON.parse(text || "[]"); } catch (error) { return []; }
@@ -21,18 +25,23 @@
       if (canvas.dataset.drawn === "true") { return; }
       canvas.dataset.drawn = "true";
       var labels = parse(canvas.dataset.labels);
+      var series = canvas.dataset.series
+        ? parse(canvas.dataset.series)
+        : [{ label: canvas.dataset.label || "", values: parse(canvas.dataset.values) }];
       new window.Chart(canvas, {
         type: "bar",
         data: {
           labels: labels,
-          datasets: [{ label: canvas.dataset.label || "", data: parse(canvas.dataset.values), backgroundColor: "#0066cc" }]
+          datasets: series.map(function (item, index) {
+            return { label: item.label || "", data: item.values || [], backgroundColor: COLOURS[index % COLOURS.length] };
+          })
         },
         options: {
           animation: false,
           responsive: true,
           maintainAspectRatio: false,
           indexAxis: labels.length > 6 ? "y" : "x",
-          plugins: { legend: { display: false } },
+          plugins: { legend: { display: series.length > 1 } },
           scales: { y: { beginAtZero: true } }
         }
       });

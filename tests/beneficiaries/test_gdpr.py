@@ -147,8 +147,9 @@ def test_the_export_reads_in_a_bounded_number_of_queries(
 
 def test_the_pdf_falls_back_to_helvetica_without_dejavu(file, coordinator, monkeypatch):
     from beneficiaries.services import gdpr
+    from legami import pdf as legami_pdf
 
-    monkeypatch.setattr(gdpr, "FONT_DIR", "/nonexistent")
+    monkeypatch.setattr(legami_pdf, "FONT_DIR", "/nonexistent")
     pdf = gdpr.person_export_pdf(
         data=gdpr.person_export_data(person=file["person"], actor=coordinator)
     )

@@ -109,7 +109,8 @@ def test_quick_start_defaults_need_no_server(tmp_path):
 
 
 def test_redis_url_sets_cache_and_broker(tmp_path):
-    """REDIS_URL alone moves both the cache and the Celery broker to Redis."""
+    """REDIS_URL alone moves both the cache (failing open: legami/cache.py) and the Celery
+    broker to Redis."""
     code = (
         "from django.conf import settings as s;"
         "print(s.CACHES['default']['BACKEND']);"
@@ -122,6 +123,6 @@ def test_redis_url_sets_cache_and_broker(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
-        "django.core.cache.backends.redis.RedisCache",
+        "legami.cache.ResilientRedisCache",
         "redis://r:6379/0",
     ]

@@ -381,7 +381,7 @@ def test_counts_of_things_have_a_province_total(figures_world):
     assert cells(pacts, "Ambito Alfa") == ["0", "0"]
     assert cells(pacts, "Ambito Beta") == ["1", "1"]
     assert cells(pacts, "province") == ["1", "1"]
-    assert "data-dashboard-chart" in html
+    assert "data-report-chart" in html
 
 
 def test_the_figures_are_cached_for_anonymous_visitors(
