@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?= -n auto
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint pytest format messages compilemessages clean
+.PHONY: help install run test lint pytest format messages compilemessages backup restore clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -48,6 +48,17 @@ messages: $(STAMP)  ## Extract translatable strings into locale/*/LC_MESSAGES/dj
 
 compilemessages: $(STAMP)  ## Compile the .po files into the committed .mo files (pure Python)
 	$(BIN)/python -m legami.i18n_compile
+
+# Backups use the configured database (DATABASE_URL); the quick start's SQLite file, when
+# DATABASE_URL is not set, with DEBUG=true as `make run` uses it.
+MANAGE := $(if $(DATABASE_URL),,DEBUG=$${DEBUG:-true} )$(BIN)/python manage.py
+
+backup: $(STAMP)  ## Back up the database to var/backups/ with a manifest (FILE=path to choose)
+	$(MANAGE) backup $(if $(FILE),--output '$(FILE)')
+
+restore: $(STAMP)  ## Restore FILE=… into a new database (DB=name or file) and check every table
+	@test -n '$(FILE)' || { echo 'Usage: make restore FILE=var/backups/legami-….dump [DB=name]'; exit 2; }
+	$(MANAGE) restore '$(FILE)' $(if $(DB),--database '$(DB)')
 
 clean:  ## Remove the virtualenv, the quick-start database and caches
 	rm -rf $(VENV) var staticfiles .pytest_cache .mypy_cache .ruff_cache

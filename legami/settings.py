@@ -454,6 +454,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
     "COMPONENT_SPLIT_REQUEST": True,
+    # After the default hook: the error answers (400, 401, 403, 404) of every operation,
+    # and closed alternatives of a oneOf (legami/openapi.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "legami.openapi.add_error_responses",
+        "legami.openapi.close_alternatives",
+    ],
 }
 
 # --- Language, time -----------------------------------------------------------------------

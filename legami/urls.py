@@ -55,5 +55,8 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
 ]
 
+# An address under /api/ that no view answers is a JSON 404 there too.
+handler404 = "legami.views.page_not_found"
+
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -7,6 +7,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django.views.defaults import page_not_found as django_page_not_found
+from rest_framework.exceptions import NotFound
 
 from legami import health
 from legami.dashboard import render_panels
@@ -49,3 +51,11 @@ def health_view(request: HttpRequest) -> JsonResponse:
         {"status": "ok" if healthy else "error", "checks": checks},
         status=200 if healthy else 503,
     )
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The 404 of an address no view answers (``handler404``): under /api/ the JSON error
+    every API answer has (``{"detail": ...}``, as the schema declares), else the page."""
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": str(NotFound.default_detail)}, status=404)
+    return django_page_not_found(request, exception)

@@ -172,7 +172,8 @@ def _duplicate_outlines(user: Any, duplicates: list[Person]) -> list[dict[str, A
 
 @extend_schema_view(
     list=extend_schema(parameters=[PersonFilterSerializer]),
-    search=extend_schema(request=PersonSearchSerializer),
+    # A page of rows, as the list answers (``_listed``).
+    search=extend_schema(request=PersonSearchSerializer, responses=PersonListSerializer(many=True)),
     restriction=extend_schema(request=RestrictionSerializer, responses=RestrictionSerializer),
     create=extend_schema(request=PersonCreateSerializer, responses={201: PersonSerializer}),
 )
@@ -327,6 +328,11 @@ class CaseSerializer(serializers.ModelSerializer[Case]):
     organisation_name = serializers.CharField(source="organisation.name", read_only=True)
     ambito_name = serializers.CharField(source="ambito.name", read_only=True)
     assignments = CaseAssignmentSerializer(many=True, read_only=True)
+    # Declared: the read-only field DRF builds from the model has no allow_blank, so the
+    # schema would leave out the "" of a case that is not closed.
+    closure_reason = serializers.ChoiceField(
+        choices=ClosureReason.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = Case
