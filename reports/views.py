@@ -28,7 +28,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from legami.audit import audit_read
-from legami.models import AccessEvent
+from legami.models import AccessEvent, Ambito, Comune
 from legami.policy import Action
 from reports.document import build, period_words, rounding_note
 from reports.forms import ExportForm, ReportChoiceForm
@@ -48,7 +48,29 @@ def _report_url(ambito_code: str, period: Period, comune_id: int | None) -> str:
     return f"{url}?{urlencode({'comune': comune_id})}" if comune_id else url
 
 
-def _bad_request(request: HttpRequest, message: str) -> HttpResponse:
+def comune_number_error(raw: str) -> str:
+    """Why ``raw`` (a request's "comune") is not a comune's number; "" when it is one or
+    is empty."""
+    raw = raw.strip()
+    if raw and not (raw.isascii() and raw.isdigit() and len(raw) <= 9):
+        return gettext("The comune must be given by its number.")
+    return ""
+
+
+def chosen_comune(ambito: Ambito, raw: str) -> tuple[Comune | None, str]:
+    """The comune of ``ambito`` a request names by number in ``raw`` (None when it names
+    none), and why it cannot be used ("" when it can): not a number, or not a comune of
+    the ambito. The page and the file request answer 400 with that message."""
+    error = comune_number_error(raw)
+    if error or not raw.strip():
+        return None, error
+    comune = report_comune(ambito, int(raw.strip()))
+    if comune is None:
+        return None, gettext("This comune is not in the ambito chosen.")
+    return comune, ""
+
+
+def bad_request(request: HttpRequest, message: str) -> HttpResponse:
     return render(request, "reports/bad_request.html", {"message": message}, status=400)
 
 
@@ -89,23 +111,21 @@ def report_page(request: HttpRequest, ambito_code: str, period_code: str) -> Htt
     try:
         period = parse_period(period_code)
     except ValueError:
-        return _bad_request(
+        return bad_request(
             request,
             gettext("“%(code)s” is not a period: write 2026-03, 2026-Q1, 2026 or 2025-2027.")
             % {"code": period_code},
         )
-    raw_comune = request.GET.get("comune", "").strip()
-    comune_id: int | None = None
-    if raw_comune:
-        if not (raw_comune.isascii() and raw_comune.isdigit() and len(raw_comune) <= 9):
-            return _bad_request(request, gettext("The comune must be given by its number."))
-        comune_id = int(raw_comune)
+    raw_comune = request.GET.get("comune", "")
+    if comune_number_error(raw_comune):  # before the ambito: a malformed address is a 400
+        return bad_request(request, comune_number_error(raw_comune))
     ambito = report_ambiti(request.user).filter(code=ambito_code).first()
     if ambito is None:
         raise Http404
-    comune = report_comune(ambito, comune_id) if comune_id is not None else None
-    if comune_id is not None and comune is None:  # as the API: bad input, not a missing page
-        return _bad_request(request, gettext("This comune is not in the ambito chosen."))
+    comune, error = chosen_comune(ambito, raw_comune)
+    if error:  # as the API: bad input, not a missing page
+        return bad_request(request, error)
+    comune_id = comune.pk if comune else None
     scope = Scope(ambito.pk, comune_id)
     document = build(scope, period)
     previous = document.previous

@@ -25,8 +25,9 @@ from reports.exports import CSV_TYPE, PDF_TYPE, XLSX_TYPE
 from reports.forms import ExportForm
 from reports.indicators import parse_period
 from reports.models import ExportFormat, ExportStatus, ReportExport
-from reports.selectors import export_for, export_list, report_ambiti, report_comune
+from reports.selectors import export_for, export_list, report_ambiti
 from reports.services import STAGES, export_content, export_request
+from reports.views import bad_request, chosen_comune
 
 CONTENT_TYPES = {
     ExportFormat.XLSX: XLSX_TYPE,
@@ -38,10 +39,6 @@ CONTENT_TYPES = {
 def _may_export(request: HttpRequest) -> None:
     if not report_ambiti(request.user, Action.EXPORT).exists():
         raise PermissionDenied
-
-
-def _bad_request(request: HttpRequest, message: str) -> HttpResponse:
-    return render(request, "reports/bad_request.html", {"message": message}, status=400)
 
 
 def _stage(export: ReportExport) -> str:
@@ -69,21 +66,16 @@ def export_start(request: HttpRequest, ambito_code: str, period_code: str) -> Ht
     try:
         period = parse_period(period_code)
     except ValueError:
-        return _bad_request(request, gettext("This is not a period."))
+        return bad_request(request, gettext("This is not a period."))
     form = ExportForm(request.POST)
     if not form.is_valid():
-        return _bad_request(request, gettext("Choose the format of the file: XLSX, CSV or PDF."))
+        return bad_request(request, gettext("Choose the format of the file: XLSX, CSV or PDF."))
     ambito = report_ambiti(request.user, Action.EXPORT).filter(code=ambito_code).first()
     if ambito is None:
         raise Http404
-    raw_comune = request.POST.get("comune", "").strip()
-    comune = None
-    if raw_comune:
-        if not (raw_comune.isascii() and raw_comune.isdigit() and len(raw_comune) <= 9):
-            return _bad_request(request, gettext("The comune must be given by its number."))
-        comune = report_comune(ambito, int(raw_comune))
-        if comune is None:
-            return _bad_request(request, gettext("This comune is not in the ambito chosen."))
+    comune, error = chosen_comune(ambito, request.POST.get("comune", ""))
+    if error:
+        return bad_request(request, error)
     export = export_request(
         user=request.user,
         ambito=ambito,

@@ -170,9 +170,10 @@ def meeting_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     with an account, a name, an address and the privacy notice for a guest."""
     meeting = _meeting_or_404(request, slug, pk)
     authenticated = request.user.is_authenticated
-    guest_form = (
-        None if authenticated else GuestSignUpForm(request.POST or None, auto_id="signup-%s")
-    )
+    # Bound on every POST, even an empty one: a sign-up sent without its fields is told
+    # what is missing rather than refused without a word.
+    guest_data = request.POST if request.method == "POST" else None
+    guest_form = None if authenticated else GuestSignUpForm(guest_data, auto_id="signup-%s")
     error = ""
     if request.method == "POST":
         try:
