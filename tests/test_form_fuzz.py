@@ -36,6 +36,7 @@ from django.utils.html import escape
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from beneficiaries.services.persons import PERSON_FIELDS
 from fundraising.models import ConsentChange, Donation, Donor, Method, RecurringGift
 from labs.models import LabStatus, Registration
 from legami.models import AccessEvent
@@ -303,22 +304,9 @@ def test_the_report_choice_refuses_hostile_input_clearly_and_writes_nothing(
 # --- A coordinator's new case file ----------------------------------------------------------
 
 FILE_MODELS = (*apps.get_app_config("beneficiaries").get_models(), AccessEvent)
+# The anagrafica fields (the service's own list) and the rest of the new-file form.
 PERSON_TYPED = (
-    "first_name",
-    "last_name",
-    "codice_fiscale",
-    "no_codice_fiscale_reason",
-    "birth_date",
-    "sex",
-    "birth_comune",
-    "birth_country",
-    "citizenship",
-    "languages",
-    "phone",
-    "email",
-    "address",
-    "residence_comune",
-    "domicile_comune",
+    *PERSON_FIELDS,
     "areas",
     "need_tags",
     "organisation",
