@@ -39,4 +39,4 @@ RUN mkdir -p /var/lib/legami \
 
 USER legami
 EXPOSE 8000
-CMD ["gunicorn", "legami.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-", "--logger-class", "legami.gunicorn_logging.RedactingLogger"]
+CMD ["gunicorn", "legami.wsgi:application", "--config", "python:legami.gunicorn_conf"]

@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?= -n auto
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint pytest format messages compilemessages backup restore clean
+.PHONY: help install run test lint pytest format messages compilemessages backup restore bench clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -59,6 +59,11 @@ backup: $(STAMP)  ## Back up the database to var/backups/ with a manifest (FILE=
 restore: $(STAMP)  ## Restore FILE=… into a new database (DB=name or file) and check every table
 	@test -n '$(FILE)' || { echo 'Usage: make restore FILE=var/backups/legami-….dump [DB=name]'; exit 2; }
 	$(MANAGE) restore '$(FILE)' $(if $(DB),--database '$(DB)')
+
+# Benchmarks run against the local PostgreSQL and Redis (BENCH_SERVER_URL, BENCH_REDIS_URL
+# to change them); SCALE=0.002 is the smoke run CI makes. See bench/README.md.
+bench: $(STAMP)  ## Run every benchmark (SCALE=1 by default), print the ratios, write bench/results.json
+	$(BIN)/python -m bench.run $(if $(SCALE),--scale $(SCALE)) $(if $(ONLY),--only $(ONLY))
 
 clean:  ## Remove the virtualenv, the quick-start database and caches
 	rm -rf $(VENV) var staticfiles .pytest_cache .mypy_cache .ruff_cache

@@ -18,7 +18,9 @@ import random
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
+from bench import common
 from bench.bruteforce import optimum, random_instance
 from bench.generate import generate
 from civic_center import matching
@@ -163,9 +165,29 @@ def province(args: argparse.Namespace) -> int:
     print(f"check() problems: {len(problems)}")
     for p in problems[:10]:
         print("   ", p)
-    if problems or total > BUDGET_S:
-        return 1
-    return 0
+    res = common.result(
+        "matching",
+        title="Civic Center matching",
+        scale=args.scale,
+        measured=("pools() + match()", total, "s"),
+        floor=("read and sort the input", t_floor, "s"),
+        checks={
+            "check() finds no problem": not problems,
+            f"pools + match within {BUDGET_S:g} s": total <= BUDGET_S,
+        },
+        details={
+            "demands": len(demands),
+            "offers": len(offers),
+            "pools_s": t_pools,
+            "match_s": t_match,
+            "families_served": result.families_served,
+            "families_upper_bound": bound,
+            "groups": len(result.groups),
+            "components": result.components,
+            "proven_optimal_components": result.optimal_components,
+        },
+    )
+    return common.emit(res, args.json)
 
 
 def small(n: int, seed: int) -> int:
@@ -195,8 +217,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--lp-bound", action="store_true", help="tighter bound on families (slow, untimed)"
     )
-    parser.add_argument("--demands", type=int, default=100_000)
-    parser.add_argument("--offers", type=int, default=2_000)
+    parser.add_argument("--demands", type=int, help="default 100,000 × --scale")
+    parser.add_argument("--offers", type=int, help="default 2,000 × --scale")
+    parser.add_argument("--scale", type=float, default=1.0, help="size factor of the province")
+    parser.add_argument("--json", type=Path, help="write the result (JSON) to this file")
     parser.add_argument("--seed", type=int, default=20260)
     parser.add_argument("--time-limit", type=float, default=0.5, help="CP-SAT s per component")
     parser.add_argument(
@@ -212,6 +236,10 @@ def main(argv: list[str] | None = None) -> int:
         help="components with a larger model keep the greedy solution",
     )
     args = parser.parse_args(argv)
+    if args.demands is None:
+        args.demands = common.scaled(100_000, args.scale, minimum=50)
+    if args.offers is None:
+        args.offers = common.scaled(2_000, args.scale, minimum=5)
     if args.small:
         return small(args.small, args.seed)
     return province(args)

@@ -10,7 +10,7 @@ event-like rows over 2023–2026, most of them in 2024–2026:
   none; 0–7 vulnerability areas), 1–3 cases each in the ambito of residence (5% in
   another), opened and about half closed; 1–3 intakes each by channel; LSNS-6
   assessments (1–4 for 70% of the people) and a few UCLA-3;
-* pacts for 30% of the cases in every status (interrupted before and after signature),
+* pacts for 65% of the cases in every status (interrupted before and after signature),
   signatories (beneficiary, case worker, organisations, community) signed at any time
   of the day, goals, commitments, reviews (some on the same day) with goal outcomes,
   reciprocity hours on the ledger (person → organisation, some the other way, some
@@ -18,7 +18,7 @@ event-like rows over 2023–2026, most of them in 2024–2026:
 * 300 labs (10% of Wel(l)fare LAB practitioners), their comuni, 50 meetings each
   (cancelled, closed, scheduled, some in the future) with 14 registrations (attended
   or not), needs (some merged), interventions;
-* Civic Center: the 9 categories of the catalogue, 600 offers, 60,000 demands, 10,000
+* Civic Center: the 9 categories of the catalogue, 600 offers, 100,000 demands, 10,000
   agreements and 50,000 members (families by account, by contact address in mixed case,
   or by demand);
 * fundraising: 300 campaigns (of an ambito, of a lab's intervention, or of neither),
@@ -48,7 +48,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/legami_bench"
 MARKER = "bench_report_marker"
-VERSION = 2
+VERSION = 3
 
 # The tables whose rows are counted as events (ledger entries are printed, not counted:
 # they are the two sides of each transaction).
@@ -122,9 +122,10 @@ def ensure_database(url: str, *, drop: bool = False) -> bool:
 
 def setup(url: str = DEFAULT_URL, *, regenerate: bool = False) -> None:
     """Point Django at the bench database (created if missing), set it up and migrate."""
+    from bench import common
+
     ensure_database(url, drop=regenerate)
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "legami.settings")
+    os.environ.update(common.django_env(url))
     import django
     from django.core.management import call_command
 
@@ -276,7 +277,7 @@ FROM beneficiaries_person p WHERE pg_temp.r(p.id, 48) < 0.1;
 """
 
 PACTS = r"""
--- Pacts: one for 30% of the cases (pact id = case id).
+-- Pacts: one for @PACT_PERMILLE@ in 1000 cases (pact id = case id).
 CREATE TEMP TABLE _p AS
 SELECT id, person_id, opened_on, st, sd, early,
        CASE WHEN st IN ('completed', 'interrupted') AND eo > date '2026-11-28' THEN 'active'
@@ -297,7 +298,7 @@ FROM (
                   WHEN rs < 0.25 THEN 'signed' WHEN rs < 0.50 THEN 'active'
                   WHEN rs < 0.55 THEN 'in_review' WHEN rs < 0.85 THEN 'completed'
                   ELSE 'interrupted' END AS st) s
-    WHERE pg_temp.r(c.id, 50) < 0.3
+    WHERE pg_temp.r(c.id, 50) < @PACT_PERMILLE@ * 0.001
   ) a
 ) b;
 ALTER TABLE _p ADD COLUMN start_date date, ADD COLUMN signed boolean;
@@ -708,13 +709,14 @@ def sizes(scale: float) -> dict[str, int]:
         "N_ORGS": 40,
         "N_USERS": 2000,
         "N_PEOPLE": n(100_000),
+        "PACT_PERMILLE": 650,
         "N_LABS": n(300),
         "MEETINGS_PER_LAB": 50,
         "EMAILS": n(20_000),
         "N_NEEDS": n(25_000),
         "N_INTERVENTIONS": n(3_000),
         "N_OFFERS": n(600),
-        "N_DEMANDS": n(60_000),
+        "N_DEMANDS": n(100_000),
         "N_AGREEMENTS": n(10_000),
         "N_MEMBERS": n(50_000),
         "N_CAMPAIGNS": n(300),
@@ -816,6 +818,11 @@ def ensure(url: str = DEFAULT_URL, *, regenerate: bool = False, scale: float = 1
     """Set up Django on the bench database and make sure the dataset is there."""
     setup(url, regenerate=regenerate)
     found = marker()
+    if found is not None and found["scale"] != scale:
+        raise SystemExit(
+            f"the bench database holds the dataset at scale {found['scale']}, not {scale}: "
+            "use --regenerate (or another --url)"
+        )
     if found is not None:
         when = found["generated_at"].strftime("%Y-%m-%d %H:%M")
         print(

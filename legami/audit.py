@@ -82,9 +82,10 @@ def request_context(ctx: RequestContext) -> Iterator[RequestContext]:
         _current.reset(token)
 
 
-def _client_ip(request: HttpRequest) -> str | None:
-    # Behind the proxy of the deployment, REMOTE_ADDR is the proxy: trust the first
-    # X-Forwarded-For entry only when told to.
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address. Behind the proxy of the deployment REMOTE_ADDR is the
+    proxy's: the first X-Forwarded-For entry is trusted only when told to
+    (``TRUST_X_FORWARDED_FOR``). Anything keyed on the client (a rate limit) uses this."""
     if getattr(settings, "LEGAMI_TRUST_X_FORWARDED_FOR", False):
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
         if forwarded:
@@ -104,7 +105,7 @@ class RequestContextMiddleware:
         request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
         ctx = RequestContext(
             request_id=request_id,
-            ip=_client_ip(request),
+            ip=client_ip(request),
             path=request.get_full_path()[:300],
             user=getattr(request, "user", None),
         )

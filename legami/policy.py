@@ -181,23 +181,34 @@ def _case_scope(prefix: str, *, via_referral: bool = True) -> Rule:
     coordinator, every case of the ambiti their organisations serve.
     """
 
+    # The case's id among the cases of the worker's current assignments (accepted
+    # referrals): a subquery PostgreSQL runs once and hashes. Joining every case's
+    # assignments and referrals and OR-ing across the joins made it scan and join them
+    # all (bench/case_list.py: the count of a coordinator's 42,000 people went from
+    # ~340 to ~190 ms).
+    case_in = f"{prefix}in" if prefix else "pk__in"
+
     def rule(s: Subject) -> Scope:
         scopes: list[Q] = []
         if s.has(Role.OPERATOR, Role.COORDINATOR):
+            assignments = apps.get_model("beneficiaries", "CaseAssignment")._default_manager
             scopes.append(
                 Q(
                     **{
-                        f"{prefix}assignments__worker": s.user.pk,
-                        f"{prefix}assignments__end__isnull": True,
+                        case_in: assignments.filter(worker=s.user.pk, end__isnull=True).values(
+                            "case_id"
+                        )
                     }
                 )
             )
             if via_referral:
+                referrals = apps.get_model("beneficiaries", "Referral")._default_manager
                 scopes.append(
                     Q(
                         **{
-                            f"{prefix}referrals__receiving_worker": s.user.pk,
-                            f"{prefix}referrals__status": "accepted",
+                            case_in: referrals.filter(
+                                receiving_worker=s.user.pk, status="accepted"
+                            ).values("case_id")
                         }
                     )
                 )

@@ -127,6 +127,9 @@ MIDDLEWARE = [
     # too old; then a person whose role needs a second factor is sent to set one up.
     "legami.security.StaffSessionMiddleware",
     "legami.security.SecondFactorRequiredMiddleware",
+    # Last, so that its process_exception sees a view's database error first: a database
+    # that does not answer is a 503 "temporarily unavailable", not a 500.
+    "legami.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "legami.urls"
@@ -162,6 +165,11 @@ DATABASE_URL = _url(
 DATABASES = {"default": env.db_url_config(DATABASE_URL)}
 DATABASES["default"]["CONN_MAX_AGE"] = _int("CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+    # A server that does not answer fails a request within seconds (then a 503, see
+    # legami.middleware.DatabaseUnavailableMiddleware) instead of hanging it; another
+    # value can be given in DATABASE_URL (``?connect_timeout=10``).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The quick start runs web, worker and beat on one SQLite file: WAL lets them read
     # while one writes, IMMEDIATE transactions take the write lock up front.
@@ -218,7 +226,10 @@ if CELERY_BROKER_URL.startswith("filesystem"):
     CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": 3600,
+        # Seconds a task taken by a worker stays invisible to the others: the tasks of a
+        # worker that dies (acks_late) are handed out again only after it. Longer than
+        # the longest task and any countdown/ETA.
+        "visibility_timeout": _int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1),
         # A broker that does not answer is known within seconds, not minutes: the task
         # is then kept in the outbox (legami.outbox) and the page answers.
         "socket_connect_timeout": 2,
@@ -263,6 +274,10 @@ CELERY_BEAT_SCHEDULE = {
     "pact-review-reminders": {
         "task": "pacts.scan_review_reminders",
         "schedule": crontab(minute=0, hour=7),
+    },
+    "pact-review-reminders-resend": {
+        "task": "pacts.resend_unsent_reminders",
+        "schedule": crontab(minute=45),
     },
     "lab-meeting-reminders": {
         "task": "labs.send_meeting_reminders",

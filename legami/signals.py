@@ -13,18 +13,18 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.dispatch import receiver
 from django.http import HttpRequest
 
-from legami.audit import current_context
+from legami.audit import client_ip, current_context
 from legami.security import session_mark_login
 from legami.services.users import user_session_end, user_session_start
 
 
 def _client_ip(request: HttpRequest) -> str | None:
     # The request context knows the client's address behind the proxy; a test login has
-    # no request context and no address.
+    # no request context.
     ctx = current_context()
     if ctx is not None:
         return ctx.ip
-    return request.META.get("REMOTE_ADDR") or None
+    return client_ip(request)
 
 
 @receiver(user_logged_in, dispatch_uid="legami.session_started")

@@ -57,6 +57,8 @@ urlpatterns = [
 
 # An address under /api/ that no view answers is a JSON 404 there too.
 handler404 = "legami.views.page_not_found"
+# A database that does not answer is a 503, not a 500 (legami.views.server_error).
+handler500 = "legami.views.server_error"
 
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

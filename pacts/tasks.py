@@ -24,6 +24,18 @@ def scan_review_reminders() -> int:
     return len(made)
 
 
+@shared_task(name="pacts.resend_unsent_reminders")
+def resend_unsent_reminders() -> int:
+    """Hourly (beat): queue again the reminders whose task was lost (see
+    ``reminders_unsent``); each is still sent once."""
+    from pacts.services.follow import reminders_unsent
+
+    made = reminders_unsent()
+    for reminder_id in made:
+        send_review_reminder.delay(reminder_id)
+    return len(made)
+
+
 @shared_task(
     name="pacts.send_review_reminder",
     autoretry_for=SEND_ERRORS,

@@ -116,7 +116,7 @@ def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def organisation_create(request: HttpRequest) -> HttpResponse:
     require(request.user, Action.CREATE, Organisation)
-    form = OrganisationForm(request.POST or None)
+    form = OrganisationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             organisation = services.organisation_create(
@@ -140,7 +140,9 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
 def organisation_edit(request: HttpRequest, slug: str) -> HttpResponse:
     organisation = _organisation_or_404(request, slug)
     require(request.user, Action.CHANGE, organisation)
-    form = OrganisationForm(request.POST or None, instance=organisation)
+    form = OrganisationForm(
+        request.POST if request.method == "POST" else None, instance=organisation
+    )
     if request.method == "POST" and form.is_valid():
         try:
             organisation = services.organisation_update(
@@ -153,6 +155,8 @@ def organisation_edit(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(request, gettext("The organisation's details were saved."))
             return redirect(organisation)
+    if form.is_bound:  # a refused form wrote its values on the instance: not saved
+        organisation.refresh_from_db()
     return render(
         request, "partners/organisation_form.html", {"form": form, "organisation": organisation}
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from legami.policy import Action, visible_to
@@ -54,6 +55,20 @@ class LibraryFilterForm(Styled):
 
 
 class WorkshopChoiceField(forms.ModelChoiceField):
+    # A workshop's key is its meeting's (a one-to-one key), which Django does not guard
+    # against numbers beyond the database's integers: SQLite fails on them (a 500).
+    LARGEST_KEY = 2**63 - 1
+
+    def to_python(self, value: Any) -> Any:
+        if value not in self.empty_values:
+            try:
+                too_large = abs(int(str(value))) > self.LARGEST_KEY
+            except ValueError:
+                too_large = False
+            if too_large:
+                raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.pathway.title} — {obj.meeting.title} ({obj.meeting.starts_at:%d/%m/%Y})"
 

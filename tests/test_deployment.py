@@ -47,6 +47,30 @@ def test_web_waits_for_migrations_and_serves_with_gunicorn(compose):
     assert compose["services"]["migrate"]["command"][-2:] == ["migrate", "--noinput"]
 
 
+def test_web_and_image_run_gunicorn_with_threads_from_one_config(compose):
+    """The compose file and the image start gunicorn with legami/gunicorn_conf.py, which
+    gunicorn reads as threaded workers with the redacting logger: a long download holds
+    a thread, and is not killed at the worker timeout."""
+    from gunicorn.config import Config
+
+    import legami.gunicorn_conf as conf
+
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    assert '"--config", "python:legami.gunicorn_conf"]' in dockerfile
+    assert compose["services"]["web"]["command"][2:] == ["--config", "python:legami.gunicorn_conf"]
+
+    # As gunicorn loads a config module: every public name must be one of its settings.
+    cfg = Config()
+    for name in (n for n in vars(conf) if not n.startswith("_") and n != "os"):
+        assert name in cfg.settings, name
+        cfg.set(name, getattr(conf, name))
+
+    assert cfg.worker_class_str == "gthread"
+    assert cfg.threads >= 2
+    assert cfg.logger_class.__name__ == "RedactingLogger"
+    assert cfg.bind == ["0.0.0.0:8000"]
+
+
 def test_worker_and_beat_run_celery_with_the_database_scheduler(compose):
     worker = compose["services"]["worker"]["command"]
     beat = compose["services"]["beat"]["command"]

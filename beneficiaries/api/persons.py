@@ -148,6 +148,25 @@ class PersonFilterSerializer(serializers.Serializer[Any]):
     at_risk = serializers.BooleanField(required=False, default=False)
 
 
+class DuplicateServiceSerializer(serializers.Serializer[Any]):
+    organisation = serializers.CharField()
+    ambito = serializers.CharField()
+
+
+class DuplicateOutlineSerializer(serializers.Serializer[Any]):
+    public_id = serializers.UUIDField(allow_null=True)
+    initials = serializers.CharField()
+    birth_year = serializers.IntegerField(allow_null=True)
+    services = DuplicateServiceSerializer(many=True)
+
+
+class PossibleDuplicatesSerializer(serializers.Serializer[Any]):
+    """The 409 of a registration that looks like people already on file."""
+
+    detail = serializers.CharField()
+    duplicates = DuplicateOutlineSerializer(many=True)
+
+
 def _duplicate_outlines(user: Any, duplicates: list[Person]) -> list[dict[str, Any]]:
     """What the user learns of each possible duplicate, as on the page: the public id if
     they may read the file, else only initials, year of birth and the services holding it."""
@@ -175,7 +194,10 @@ def _duplicate_outlines(user: Any, duplicates: list[Person]) -> list[dict[str, A
     # A page of rows, as the list answers (``_listed``).
     search=extend_schema(request=PersonSearchSerializer, responses=PersonListSerializer(many=True)),
     restriction=extend_schema(request=RestrictionSerializer, responses=RestrictionSerializer),
-    create=extend_schema(request=PersonCreateSerializer, responses={201: PersonSerializer}),
+    create=extend_schema(
+        request=PersonCreateSerializer,
+        responses={201: PersonSerializer, 409: PossibleDuplicatesSerializer},
+    ),
 )
 class PersonViewSet(
     PolicyViewSetMixin,

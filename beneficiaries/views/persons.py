@@ -45,7 +45,7 @@ from beneficiaries.views.common import (
 from legami.audit import audit_read
 from legami.policy import Action, allowed
 
-PAGE_SIZE = 25
+PAGE_SIZE = 50
 SEARCH_SESSION_KEY = "beneficiaries_person_search"
 
 
@@ -121,7 +121,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
     shown first; the worker confirms that this is someone else to go on."""
     if not allowed(request.user, Action.CREATE, Person):
         raise PermissionDenied
-    form = PersonCreateForm(request.POST or None, user=request.user)
+    form = PersonCreateForm(request.POST if request.method == "POST" else None, user=request.user)
     duplicates: list[dict[str, Any]] = []
     if request.method == "POST" and form.is_valid():
         force = request.POST.get("confirm_different") == "1"
@@ -181,7 +181,7 @@ def person_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
     initial = {name: getattr(person, name) for name in services.PERSON_FIELDS}
     initial["areas"] = [a.area for a in person.areas.all()]
     initial["need_tags"] = list(person.need_tags.all())
-    form = PersonForm(request.POST or None, initial=initial)
+    form = PersonForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.person_update(

@@ -171,7 +171,7 @@ def run_list(request: HttpRequest) -> HttpResponse:
     """Start a run (POST) and the past runs of the ambiti the user runs the matching in."""
     require_run_reader(request)
     ambiti = runnable_ambiti(request.user)
-    form = RunForm(request.POST or None, ambiti=ambiti)
+    form = RunForm(request.POST if request.method == "POST" else None, ambiti=ambiti)
     status = 200
     if request.method == "POST":
         if form.is_valid():

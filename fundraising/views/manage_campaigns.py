@@ -193,7 +193,9 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
     orgs = desk_orgs(request.user)
     if not may_change_any(request.user) or not orgs.exists():
         raise PermissionDenied
-    form = CampaignForm(request.POST or None, user=request.user, organisations=orgs)
+    form = CampaignForm(
+        request.POST if request.method == "POST" else None, user=request.user, organisations=orgs
+    )
     if request.method == "POST" and form.is_valid():
         try:
             campaign = services.campaign_create(
@@ -228,7 +230,9 @@ def campaign_edit(request: HttpRequest, slug: str) -> HttpResponse:
         for name in ("slug", "title", "summary", "story", "goal", "starts_on", "ends_on")
     }
     initial.update({"intervention": campaign.intervention_id, "ambito": campaign.ambito_id})
-    form = CampaignForm(request.POST or None, user=request.user, initial=initial)
+    form = CampaignForm(
+        request.POST if request.method == "POST" else None, user=request.user, initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         try:
             campaign = services.campaign_update(campaign=campaign, by=me(request), **form.values())
@@ -359,7 +363,10 @@ def image_add(request: HttpRequest, slug: str) -> HttpResponse:
     """Add an image to the public page (PNG, JPEG or WebP, with its text alternative)."""
     campaign = campaign_or_404(request, slug)
     require_change(request, campaign)
-    form = ImageForm(request.POST or None, request.FILES or None)
+    form = ImageForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.image_add(
@@ -428,7 +435,7 @@ def update_post(request: HttpRequest, slug: str) -> HttpResponse:
     """Post news on the campaign's page; also by e-mail to the donors who consented."""
     campaign = campaign_or_404(request, slug)
     require_change(request, campaign)
-    form = UpdateForm(request.POST or None)
+    form = UpdateForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             update = services.update_post(campaign=campaign, by=me(request), **form.cleaned_data)
@@ -464,7 +471,7 @@ def pledge_add(request: HttpRequest, slug: str) -> HttpResponse:
     """A funder's matching pledge (not once the campaign is closed)."""
     campaign = campaign_or_404(request, slug)
     require_change(request, campaign)
-    form = PledgeForm(request.POST or None)
+    form = PledgeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.pledge_add(campaign=campaign, by=me(request), **form.cleaned_data)
@@ -489,7 +496,7 @@ def cost_add(request: HttpRequest, slug: str) -> HttpResponse:
     """A cost of the campaign, for its account (also once closed: invoices come late)."""
     campaign = campaign_or_404(request, slug)
     require_change(request, campaign)
-    form = CostForm(request.POST or None)
+    form = CostForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.cost_add(campaign=campaign, by=me(request), **form.cleaned_data)

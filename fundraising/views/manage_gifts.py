@@ -387,7 +387,7 @@ def donor_create(request: HttpRequest) -> HttpResponse:
     user = me(request)
     if not allowed(user, Action.CREATE, Donor):
         raise PermissionDenied
-    form = DonorForm(request.POST or None)
+    form = DonorForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         started = timezone.now()
         try:
@@ -430,7 +430,7 @@ def donor_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
     if not donor_services.may_change_donor(user, donor):
         raise PermissionDenied
     initial = {name: getattr(donor, name) for name in DonorForm.base_fields}
-    form = DonorForm(request.POST or None, initial=initial)
+    form = DonorForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             donor = donor_services.donor_update(donor=donor, by=user, **form.donor_fields())

@@ -187,7 +187,9 @@ def lab_create(request: HttpRequest) -> HttpResponse:
     initial: dict[str, Any] = {"status": "planned"}
     if subject_for(request.user).has(Role.FACILITATOR):
         initial["facilitators"] = [request.user.pk]
-    form = LabForm(request.POST or None, ambiti=ambiti, initial=initial)
+    form = LabForm(
+        request.POST if request.method == "POST" else None, ambiti=ambiti, initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         try:
             lab = services.lab_create(actor=request.user, **_lab_values(form))
@@ -222,7 +224,11 @@ def lab_edit(request: HttpRequest, slug: str) -> HttpResponse:
         "organisations": list(lab.organisations.values_list("pk", flat=True)),
         "description": lab.description,
     }
-    form = LabForm(request.POST or None, ambiti=ambiti_for(request.user, lab), initial=initial)
+    form = LabForm(
+        request.POST if request.method == "POST" else None,
+        ambiti=ambiti_for(request.user, lab),
+        initial=initial,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             lab = services.lab_update(lab=lab, actor=request.user, **_lab_values(form))
@@ -251,7 +257,7 @@ def meeting_create(request: HttpRequest, slug: str) -> HttpResponse:
     lab = lab_or_404(request, slug)
     if lab.context == LabContext.PRACTITIONERS:
         return to_pathway(lab)
-    form = MeetingForm(request.POST or None)
+    form = MeetingForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             meeting = services.meeting_create(lab=lab, actor=request.user, **form.cleaned_data)
@@ -276,7 +282,7 @@ def meeting_create(request: HttpRequest, slug: str) -> HttpResponse:
 def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = meeting_or_404(request, pk)
     initial = {name: getattr(meeting, name) for name in MeetingForm.base_fields}
-    form = MeetingForm(request.POST or None, initial=initial)
+    form = MeetingForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.meeting_update(meeting=meeting, actor=request.user, **form.cleaned_data)
@@ -459,8 +465,10 @@ def meeting_close(request: HttpRequest, pk: int) -> HttpResponse:
     marked present."""
     meeting = meeting_or_404(request, pk)
     organisations = active_organisations()
-    form = CloseForm(request.POST or None, organisations=organisations)
-    needs = NeedRowFormSet(request.POST or None, prefix="needs")
+    form = CloseForm(
+        request.POST if request.method == "POST" else None, organisations=organisations
+    )
+    needs = NeedRowFormSet(request.POST if request.method == "POST" else None, prefix="needs")
     if request.method == "POST" and form.is_valid() and needs.is_valid():
         try:
             services.meeting_close(

@@ -387,7 +387,9 @@ def _intervention_page(
 def intervention_create(request: HttpRequest, slug: str) -> HttpResponse:
     """Design an intervention of the lab, answering some of its needs: its runners."""
     lab = runner_lab_or_404(request, slug)
-    form = InterventionForm(request.POST or None, lab=lab, auto_id="intervention-%s")
+    form = InterventionForm(
+        request.POST if request.method == "POST" else None, lab=lab, auto_id="intervention-%s"
+    )
     return _intervention_page(request, lab, form, None)
 
 
@@ -402,7 +404,7 @@ def intervention_edit(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     lab = intervention.lab
     form = InterventionForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         lab=lab,
         initial=InterventionForm.initial_for(intervention),
         auto_id="intervention-%s",

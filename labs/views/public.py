@@ -30,6 +30,7 @@ from django.views.decorators.vary import vary_on_headers
 from labs import ical, selectors, services
 from labs.forms import GuestSignUpForm, MeetingFilterForm
 from labs.models import ACTIVE_STATUSES, Lab, Meeting, Registration, RegistrationStatus
+from legami.audit import client_ip
 from legami.forms import add_service_errors
 
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
@@ -157,7 +158,8 @@ def _guest_allowed(request: HttpRequest, email: str) -> bool:
     """Whether one more guest sign-up from this client and to this mailbox is allowed."""
     local, _, domain = email.strip().lower().partition("@")
     mailbox = f"{local.split('+', 1)[0]}@{domain}"
-    ip = request.META.get("REMOTE_ADDR", "")
+    # The client's address, not the proxy's: behind it every guest would share one count.
+    ip = client_ip(request) or ""
     by_ip = _count(f"labs:guest-signup:ip:{ip}", 3600)
     by_mailbox = _count(f"labs:guest-signup:mailbox:{mailbox}", 86400)
     return by_ip <= GUEST_SIGNUPS_PER_IP_HOUR and by_mailbox <= GUEST_SIGNUPS_PER_MAILBOX_DAY

@@ -241,6 +241,12 @@ def placement_update(*, placement: Placement, actor: Any, **values: Any) -> Plac
 
 # --- Reminders ---------------------------------------------------------------------------
 
+# A reminder still unsent this long after it was made has lost its task; it is sent again
+# while it is younger than REMINDER_RESEND_WITHIN (a recipient who never may receive it is
+# not tried forever).
+REMINDER_RESEND_AFTER = dt.timedelta(minutes=30)
+REMINDER_RESEND_WITHIN = dt.timedelta(days=3)
+
 
 def reminder_recipients(pact: Pact) -> set[int]:
     """Who is reminded of a pact's review: the workers assigned to its case, the case
@@ -294,6 +300,29 @@ def reminders_scan(*, today: dt.date | None = None) -> list[int]:
             if created:
                 made.append(reminder.pk)
     return made
+
+
+def reminders_unsent(*, now: dt.datetime | None = None) -> list[int]:
+    """Reminders made but not e-mailed whose task must have been lost on its way: made
+    more than REMINDER_RESEND_AFTER ago (their task would have run by then) and less than
+    REMINDER_RESEND_WITHIN ago, for a running pact and a recipient with an address. A
+    worker that dies between taking a task from Redis and recording it as taken loses it
+    for good (kombu's Redis transport; bench/reminders.py caught it); sending them again
+    is safe, since ``reminder_send`` sends each reminder once."""
+    now = now or timezone.now()
+    return list(
+        Reminder.objects.filter(
+            sent_at__isnull=True,
+            dismissed_at__isnull=True,
+            created_at__lte=now - REMINDER_RESEND_AFTER,
+            created_at__gte=now - REMINDER_RESEND_WITHIN,
+            pact__status__in=[S.ACTIVE, S.IN_REVIEW],
+            recipient__is_active=True,
+        )
+        .exclude(recipient__email="")
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
 
 
 def reminder_send(*, reminder_id: int) -> bool:

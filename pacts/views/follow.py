@@ -212,7 +212,7 @@ def review_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
         raise PermissionDenied
     next_date = timezone.localdate() + dt.timedelta(weeks=pact.review_every_weeks)
     form = ReviewForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         goals=list(pact.goals.all()),
         assessments=recent_lsns6(request.user, pact),
         initial={"next_review_on": next_date},

@@ -267,7 +267,7 @@ def pact_create(request: HttpRequest, case_id: int) -> HttpResponse:
     )
     if not allowed(request.user, Action.CHANGE, case):
         raise PermissionDenied
-    form = PactForm(request.POST or None, auto_id="pact-%s")
+    form = PactForm(request.POST if request.method == "POST" else None, auto_id="pact-%s")
     if request.method == "POST" and form.is_valid():
         try:
             pact = services.pact_create(case=case, actor=request.user, **form.cleaned_data)

@@ -85,10 +85,12 @@ def can_change(user: Any, finding: Finding) -> bool:
 
 
 def _int_or_none(value: str | None) -> int | None:
+    """A key from the query string: None unless a number the database can hold."""
     try:
-        return int(value) if value else None
+        number = int(value) if value else None
     except ValueError:
         return None
+    return number if number is not None and abs(number) < 2**63 else None
 
 
 def _save(form: FindingForm, request: HttpRequest, finding: Finding | None) -> Finding | None:

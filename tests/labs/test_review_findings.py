@@ -61,3 +61,33 @@ def test_a_registration_cannot_be_cancelled_once_the_meeting_has_started(make_us
     seated.refresh_from_db()
     waiting.refresh_from_db()
     assert (seated.status, waiting.status) == (R.CONFIRMED, R.WAITING)
+
+
+def _guest_from(client, meeting, email, forwarded_for):
+    return client.post(
+        meeting.get_absolute_url(),
+        {"name": "Ospite", "email": email, "consent": "on"},
+        REMOTE_ADDR="10.0.0.1",  # the proxy
+        HTTP_X_FORWARDED_FOR=forwarded_for,
+    )
+
+
+def test_behind_the_proxy_guest_sign_ups_are_limited_per_client_not_for_everyone(settings):
+    """With TRUST_X_FORWARDED_FOR (the deployment behind its proxy) the limit of guest
+    sign-ups an hour counts each client's address: six guests on six connections all get
+    in, while a sixth sign-up from one address is refused and changes nothing."""
+    settings.LEGAMI_TRUST_X_FORWARDED_FOR = True
+    meeting = MeetingFactory(capacity=50, lab__status="active")
+    client = Client()
+    for n in range(6):
+        response = _guest_from(client, meeting, f"ospite{n}@example.org", f"203.0.113.{n}")
+        assert response.status_code == 302
+    assert meeting.registrations.count() == 6
+
+    for n in range(5):
+        response = _guest_from(client, meeting, f"vicino{n}@example.org", "198.51.100.7")
+        assert response.status_code == 302
+    response = _guest_from(client, meeting, "vicino5@example.org", "198.51.100.7")
+    assert response.status_code == 400
+    assert "Too many sign-ups from here" in response.content.decode()
+    assert meeting.registrations.count() == 11

@@ -273,3 +273,55 @@ def test_a_user_dismisses_only_their_own_reminders(active, social_worker, partne
     follow.reminder_dismiss(reminder=theirs, actor=partner_user)
     assert reminders_for(user=partner_user).count() == 0
     assert reminders_for(user=social_worker).count() == 1
+
+
+# --- A task lost on its way ----------------------------------------------------------------
+
+
+def test_a_reminder_whose_task_was_lost_is_sent_by_the_hourly_resend_once(
+    active, social_worker, partner_user, queued, django_capture_on_commit_callbacks
+):
+    """A worker that dies between taking a task from Redis and recording it loses the
+    task: the hourly job queues again what is still unsent half an hour after it was
+    made, and the reminder is still mailed once."""
+    review_on(active, today() + dt.timedelta(days=5))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.scan_review_reminders() == 2
+    lost, delivered = sorted(queued)
+    assert tasks.send_review_reminder(delivered) is True
+    queued.clear()
+
+    # Fresh: its task may still be on its way.
+    assert tasks.resend_unsent_reminders() == 0
+    Reminder.objects.update(created_at=timezone.now() - dt.timedelta(minutes=31))
+    assert tasks.resend_unsent_reminders() == 1
+    assert queued == [lost]
+    assert tasks.send_review_reminder(lost) is True
+    assert tasks.send_review_reminder(lost) is False
+    assert tasks.resend_unsent_reminders() == 0
+    assert len(mail.outbox) == 2
+
+
+def test_the_resend_leaves_sent_dismissed_old_and_unreachable_reminders_alone(
+    active, social_worker, partner_user, queued, django_capture_on_commit_callbacks
+):
+    review_on(active, today() + dt.timedelta(days=5))
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.scan_review_reminders()
+    queued.clear()
+    now = timezone.now()
+    first, second = Reminder.objects.order_by("pk")
+    Reminder.objects.update(created_at=now - dt.timedelta(hours=2))
+    Reminder.objects.filter(pk=first.pk).update(sent_at=now)
+    Reminder.objects.filter(pk=second.pk).update(dismissed_at=now)
+    assert follow.reminders_unsent() == []
+
+    Reminder.objects.update(sent_at=None, dismissed_at=None)
+    assert sorted(follow.reminders_unsent()) == [first.pk, second.pk]
+    Reminder.objects.filter(pk=first.pk).update(created_at=now - dt.timedelta(days=4))
+    second.recipient.email = ""
+    second.recipient.save(update_fields=["email"])
+    assert follow.reminders_unsent() == []
+    Reminder.objects.filter(pk=first.pk).update(created_at=now - dt.timedelta(hours=2))
+    Pact.objects.filter(pk=active.pk).update(status=S.SIGNED)  # not running
+    assert follow.reminders_unsent() == []
