@@ -43,7 +43,7 @@ from django.contrib.messages import ERROR
 from django.db import models, transaction
 from django.forms import BaseForm
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone, translation
 from django.utils.html import escape
 from hypothesis import HealthCheck, event, given, settings
@@ -1471,14 +1471,94 @@ def test_every_form_answers_its_valid_submission(form_world):
     )
 
 
+# --- A survey's answers, through an invitation's link --------------------------------------
+
+SURVEY_QUESTIONS: list[dict[str, Any]] = [
+    {
+        "code": "servizio",
+        "text": "Servizio?",
+        "kind": "single",
+        "required": True,
+        "options": ["sociale", "lavoro"],
+    },
+    {
+        "code": "perche",
+        "text": "Perché?",
+        "kind": "short_text",
+        "required": True,
+        "show_if": "servizio",
+        "show_if_values": ["sociale"],
+    },
+    {"code": "temi", "text": "Temi?", "kind": "multiple", "options": ["casa", "reddito"]},
+    {"code": "fiducia", "text": "Fiducia", "kind": "likert"},
+    {"code": "anni", "text": "Anni", "kind": "number"},
+    {"code": "note", "text": "Altro?", "kind": "long_text"},
+]
+ANSWER_VALUE = st.one_of(
+    st.none(),
+    HOSTILE,
+    st.sampled_from(["sociale", "lavoro", "casa", "reddito", "1", "5", "12", *BAD_NUMBERS]),
+    st.lists(st.one_of(HOSTILE, st.sampled_from(["casa", "reddito"])), max_size=4),
+)
+
+
+@pytest.fixture
+def answer_link() -> tuple[str, int]:
+    from research.services import invitations_send
+    from tests.research.factories import organisation, practitioner, researcher, token_for
+
+    owner = researcher()
+    survey = build_survey(owner, SURVEY_QUESTIONS)
+    [invitation] = invitations_send(survey=survey, by=owner, users=[practitioner(organisation())])
+    return reverse("research:answer", kwargs={"token": token_for(invitation)}), invitation.pk
+
+
+@FUZZ
+@given(
+    answers=st.dictionaries(
+        st.sampled_from([f"q-{q['code']}" for q in SURVEY_QUESTIONS]), ANSWER_VALUE, max_size=6
+    ),
+    language=LANGUAGE,
+)
+def test_a_survey_answer_refuses_hostile_input_clearly_and_stores_nothing(
+    answer_link, answers, language
+):
+    """The answering page, reached with no account through an invitation's link: hostile
+    answers (and an empty POST) are a 400 with the errors in the page's language and
+    nothing stored, the link still usable; an acceptable set is stored once."""
+    from research.models import Answer, Invitation, Response
+
+    url, invitation_pk = answer_link
+    client = speaking(Client(), language)
+    with rolled_back():
+        response = client.post(url, drop_missing(answers))
+
+        assert_safe(response)
+        event(f"status {response.status_code}")
+        answered = Invitation.objects.get(pk=invitation_pk).answered
+        if response.status_code == 200:
+            assert answered and Response.objects.count() == 1
+        else:
+            assert response.status_code == 400
+            assert response["Content-Language"] == language
+            body = response.content.decode()
+            assert "data-error-summary" in body
+            if language == "it":
+                assert not [phrase for phrase in ENGLISH if phrase in body]
+                assert "This question is required" not in body
+            assert not answered
+            assert Response.objects.count() == 0 and Answer.objects.count() == 0
+
+
 # --- Which forms are fuzzed ------------------------------------------------------------------
 
-# The views whose forms the first four tests above fuzz.
+# The views whose forms the tests above the table fuzz.
 FUZZED_ABOVE = {
     "labs.views.public.meeting_detail",
     "fundraising.views.public.campaign_give",
     "reports.views.report_list",
     "beneficiaries.views.persons.person_create",
+    "research.views.answer.answer",
 }
 # Views with a form that no row fuzzes, each with the reason.
 NOT_FUZZED = {
@@ -1519,8 +1599,6 @@ NOT_FUZZED = {
     "fundraising.views.manage_bank.bank_entry_gift": "a bank entry's gift (tests/fundraising)",
     "research.views.pathways.phase_delete": "a confirmation tick",
     "reports.views_exports.export_start": "a format, chosen (tests/reports)",
-    # Not yet fuzzed (issue 11 follow-up): forms of rows kept inside other pages.
-    "research.views.answer.answer": "a survey's answers (tests/research; follow-up)",
 }
 APPS_WITH_PAGES = (
     "legami",
