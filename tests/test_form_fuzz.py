@@ -34,6 +34,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -1600,16 +1601,12 @@ NOT_FUZZED = {
     "research.views.pathways.phase_delete": "a confirmation tick",
     "reports.views_exports.export_start": "a format, chosen (tests/reports)",
 }
-APPS_WITH_PAGES = (
-    "legami",
-    "partners",
-    "beneficiaries",
-    "pacts",
-    "labs",
-    "civic_center",
-    "research",
-    "fundraising",
-    "reports",
+# Legami's own apps (not the installed libraries).
+APPS_WITH_PAGES = tuple(
+    config.name
+    for config in apps.get_app_configs()
+    if Path(config.path).is_relative_to(django_settings.BASE_DIR)
+    and "site-packages" not in Path(config.path).parts
 )
 
 
